@@ -1,0 +1,59 @@
+"""One settings object for the whole platform, read from IMOS_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_VAR_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    """Platform settings: storage locations and reference tables.
+
+    The embedded default needs no server: a SQLite file and a Parquet lake read by
+    DuckDB, both under ``./var/``. PostgreSQL is chosen with
+    ``IMOS_DATABASE_URL=postgresql+psycopg://user@host/db``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="IMOS_", env_file=".env", extra="ignore")
+
+    var_dir: Path = Field(default=DEFAULT_VAR_DIR, description="Working folder of the embedded default.")
+    database_url: str = Field(default="", description="SQLAlchemy URL of the operational database.")
+    lake_dir: Path | None = Field(default=None, description="Folder of the Parquet lake.")
+    aor_file: Path | None = Field(
+        default=None,
+        description="CSV of field-office areas of responsibility (office, state, zip_prefix); "
+        "the bundled table when unset.",
+    )
+    operator: str | None = Field(
+        default=None, description="Who runs command-line jobs (defaults to the OS user)."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError(
+                f"IMOS_DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL, got {value!r}"
+            )
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """Return the database URL, defaulting to a SQLite file under the var folder."""
+        return self.database_url or f"sqlite:///{(self.var_dir / 'imos.sqlite3').as_posix()}"
+
+    @property
+    def resolved_lake_dir(self) -> Path:
+        """Return the lake folder, defaulting to ``<var>/lake``."""
+        return self.lake_dir if self.lake_dir is not None else self.var_dir / "lake"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings (read once from the environment)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""The data contract: source schemas, the vectorised reader, validation, quarantine, the lake."""

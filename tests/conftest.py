@@ -1,0 +1,130 @@
+"""Test fixtures: every test owns its database and lake, never the user's.
+
+The suite runs against SQLite everywhere and against PostgreSQL where one answers at
+IMOS_TEST_POSTGRES_URL (default: postgres on 127.0.0.1:5432). In CI (CI=true) the
+PostgreSQL half must run: an unreachable server fails the run instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+# Never the user's ./var: point the settings at a throwaway folder before anything reads them.
+_VAR = Path(tempfile.mkdtemp(prefix="imos-test-var-"))
+os.environ["IMOS_VAR_DIR"] = str(_VAR)
+os.environ.pop("IMOS_DATABASE_URL", None)
+os.environ.pop("IMOS_LAKE_DIR", None)
+
+from immigrationos.config import get_settings  # noqa: E402
+import immigrationos.db.models  # noqa: E402,F401  (every table registered)
+from immigrationos.db.base import Base  # noqa: E402
+from immigrationos.db.engine import build_engine, migrate  # noqa: E402
+
+get_settings.cache_clear()
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "IMOS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+_postgres_problem: str | None = None
+
+
+def _postgres_available() -> str | None:
+    """Return why PostgreSQL cannot be used, or None when it can."""
+    try:
+        engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure to connect means "not available here"
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say which databases this run uses."""
+    global _postgres_problem
+    _postgres_problem = _postgres_available()
+    if _postgres_problem is None:
+        return [f"databases: SQLite and PostgreSQL ({make_url(POSTGRES_ADMIN_URL).host})"]
+    return [
+        "databases: SQLite only",
+        f"NOTICE: PostgreSQL half SKIPPED, no server at {POSTGRES_ADMIN_URL} ({_postgres_problem})"
+        + (" -- FAILING: CI=true requires it" if IN_CI else ""),
+    ]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Repeat the PostgreSQL notice at the end, where people look."""
+    if _postgres_problem is not None:
+        terminalreporter.write_line(
+            f"NOTICE: the PostgreSQL half of the suite did not run ({_postgres_problem}). "
+            "Start PostgreSQL or set IMOS_TEST_POSTGRES_URL to run it.",
+            yellow=True,
+            bold=True,
+        )
+
+
+def _postgres_engine() -> Iterator[Engine]:
+    problem = _postgres_available()
+    if problem is not None:
+        if IN_CI:
+            pytest.fail(f"CI=true but PostgreSQL is not reachable: {problem}", pytrace=False)
+        pytest.skip(f"PostgreSQL not available ({problem})")
+    name = f"imos_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    engine = build_engine(url)
+    migrate(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _sqlite_engine(tmp: Path) -> Iterator[Engine]:
+    engine = build_engine(f"sqlite:///{(tmp / 'test.sqlite3').as_posix()}")
+    migrate(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A migrated database of this run, on each backend in turn."""
+    if request.param == "postgres":
+        yield from _postgres_engine()
+    else:
+        yield from _sqlite_engine(tmp_path_factory.mktemp("sqlite"))
+
+
+@pytest.fixture()
+def engine(db_engine: Engine) -> Iterator[Engine]:
+    """The run's database, emptied after each test (flows commit, so no rollback)."""
+    yield db_engine
+    with db_engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture()
+def lake_dir(tmp_path: Path) -> Path:
+    """An empty lake of this test."""
+    path = tmp_path / "lake"
+    path.mkdir()
+    return path

@@ -23,8 +23,8 @@ os.environ["IMOS_VAR_DIR"] = str(_VAR)
 os.environ.pop("IMOS_DATABASE_URL", None)
 os.environ.pop("IMOS_LAKE_DIR", None)
 
-from immigrationos.config import get_settings  # noqa: E402
 import immigrationos.db.models  # noqa: E402,F401  (every table registered)
+from immigrationos.config import get_settings  # noqa: E402
 from immigrationos.db.base import Base  # noqa: E402
 from immigrationos.db.engine import build_engine, migrate  # noqa: E402
 
@@ -104,8 +104,12 @@ def _sqlite_engine(tmp: Path) -> Iterator[Engine]:
         engine.dispose()
 
 
-@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def db_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
     """A migrated database of this run, on each backend in turn."""
     if request.param == "postgres":
         yield from _postgres_engine()

@@ -21,7 +21,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="IMOS_", env_file=".env", extra="ignore")
 
-    var_dir: Path = Field(default=DEFAULT_VAR_DIR, description="Working folder of the embedded default.")
+    var_dir: Path = Field(
+        default=DEFAULT_VAR_DIR, description="Working folder of the embedded default."
+    )
     database_url: str = Field(default="", description="SQLAlchemy URL of the operational database.")
     lake_dir: Path | None = Field(default=None, description="Folder of the Parquet lake.")
     aor_file: Path | None = Field(

@@ -27,7 +27,9 @@ def _copy_world(tmp_path: Path) -> Path:
     return folder
 
 
-def test_foreign_world_accepts_exactly_the_valid_rows(engine: Engine, lake_dir: Path, tmp_path: Path) -> None:
+def test_foreign_world_accepts_exactly_the_valid_rows(
+    engine: Engine, lake_dir: Path, tmp_path: Path
+) -> None:
     expected = json.loads((FOREIGN / "expected.json").read_text())
     report = _ingest(_copy_world(tmp_path), engine, lake_dir)
     by_source = {s.source: s for s in report.sources}
@@ -39,7 +41,9 @@ def test_foreign_world_accepts_exactly_the_valid_rows(engine: Engine, lake_dir: 
             assert s.quarantined == len(exp["quarantined"]), name
             assert s.rows_read == s.accepted + s.quarantined
             rows = conn.execute(
-                select(QuarantinedRow.line_number, QuarantinedRow.reason_code, QuarantinedRow.reason)
+                select(
+                    QuarantinedRow.line_number, QuarantinedRow.reason_code, QuarantinedRow.reason
+                )
                 .join(IngestBatch, IngestBatch.id == QuarantinedRow.batch_id)
                 .where(IngestBatch.source == name)
             ).all()
@@ -62,7 +66,9 @@ def test_typed_lake_rows_and_provenance(engine: Engine, lake_dir: Path, tmp_path
     assert x2["_source_file"] == "cbp_i94.csv"
     assert x2["_version"] == 1 and x2["_change"] == "NEW"
     assert len(x2["_row_hash"]) == 32
-    sar = lake.current(lake_dir, "fincen_sar").filter(pl.col("record_id") == "F1").row(0, named=True)
+    sar = (
+        lake.current(lake_dir, "fincen_sar").filter(pl.col("record_id") == "F1").row(0, named=True)
+    )
     assert sar["narrative"] == 'Cash deposits just under $10,000; "split" across branches'
     w2 = lake.current(lake_dir, "irs_w2")
     assert w2.schema["wages"] == pl.Decimal(20, 4)
@@ -85,7 +91,9 @@ def test_reingest_identical_is_a_noop(engine: Engine, lake_dir: Path, tmp_path: 
     assert lake.current(lake_dir, "cbp_i94").height == 3
 
 
-def test_same_rows_in_a_new_file_write_nothing(engine: Engine, lake_dir: Path, tmp_path: Path) -> None:
+def test_same_rows_in_a_new_file_write_nothing(
+    engine: Engine, lake_dir: Path, tmp_path: Path
+) -> None:
     folder = _copy_world(tmp_path)
     _ingest(folder, engine, lake_dir)
     path = folder / "ssa_numident.csv"
@@ -138,7 +146,9 @@ def test_snapshot_withdraws_missing_records_without_deleting(
     back = _ingest(folder, engine, lake_dir, snapshot=True, sources=["ssa_numident"])
     assert back.sources[0].changed == 1
     assert lake.history(lake_dir, "ssa_numident", "S1").get_column("_change").to_list() == [
-        "NEW", "WITHDRAWN", "REINSTATED"
+        "NEW",
+        "WITHDRAWN",
+        "REINSTATED",
     ]
 
 
@@ -148,13 +158,19 @@ def test_snapshot_keeps_records_whose_row_is_quarantined(
     folder = _copy_world(tmp_path)
     _ingest(folder, engine, lake_dir)
     path = folder / "ssa_numident.csv"
-    path.write_text(path.read_text().replace("S1,123456789,MARY,ANN,JONES,1950-01-01", "S1,123456789,MARY,ANN,JONES,1950-13-01"))
+    path.write_text(
+        path.read_text().replace(
+            "S1,123456789,MARY,ANN,JONES,1950-01-01", "S1,123456789,MARY,ANN,JONES,1950-13-01"
+        )
+    )
     report = _ingest(folder, engine, lake_dir, snapshot=True, sources=["ssa_numident"])
     assert report.sources[0].withdrawn == 0
     assert "S1" in lake.current(lake_dir, "ssa_numident").get_column("record_id").to_list()
 
 
-def test_batches_record_who_and_when_and_reconcile(engine: Engine, lake_dir: Path, tmp_path: Path) -> None:
+def test_batches_record_who_and_when_and_reconcile(
+    engine: Engine, lake_dir: Path, tmp_path: Path
+) -> None:
     _ingest(_copy_world(tmp_path), engine, lake_dir)
     with engine.connect() as conn:
         batches = conn.execute(select(IngestBatch)).all()
@@ -173,7 +189,9 @@ def test_report_json(engine: Engine, lake_dir: Path, tmp_path: Path) -> None:
     tips = next(s for s in data["sources"] if s["source"] == "tips")
     assert tips["rows_read"] == 5 and tips["accepted"] == 2 and tips["quarantined"] == 3
     assert tips["quarantined_by_reason"] == {
-        "DUPLICATE_RECORD_ID": 1, "MISSING_RECORD_ID": 1, "UNKNOWN_ENUM": 1
+        "DUPLICATE_RECORD_ID": 1,
+        "MISSING_RECORD_ID": 1,
+        "UNKNOWN_ENUM": 1,
     }
     assert data["totals"]["rows_read"] == data["totals"]["accepted"] + data["totals"]["quarantined"]
 
@@ -203,7 +221,9 @@ def test_missing_required_column_quarantines_every_row(
 ) -> None:
     folder = tmp_path / "w"
     folder.mkdir()
-    (folder / "tips.csv").write_text("record_id,received_date,channel,anonymous\nK1,2025-01-01,WEB,true\n")
+    (folder / "tips.csv").write_text(
+        "record_id,received_date,channel,anonymous\nK1,2025-01-01,WEB,true\n"
+    )
     report = _ingest(folder, engine, lake_dir)
     s = report.sources[0]
     assert (s.rows_read, s.accepted, s.quarantined) == (1, 0, 1)

@@ -1,0 +1,1 @@
+"""Reference tables (ZIPs, ICE field offices and facilities) and offline geocoding."""

@@ -79,7 +79,9 @@ class SourceSpec:
         return f"{self.name}.csv"
 
 
-def _c(name: str, kind: Kind = Kind.TEXT, optional: bool = False, values: tuple[str, ...] = ()) -> Column:
+def _c(
+    name: str, kind: Kind = Kind.TEXT, optional: bool = False, values: tuple[str, ...] = ()
+) -> Column:
     return Column(name=name, kind=kind, optional=optional, values=values)
 
 

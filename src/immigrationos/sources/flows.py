@@ -253,7 +253,7 @@ def _ingest_file(
         earlier = sources_service.find_identical_batch(
             session=session, source=spec.name, file_sha256=sha, snapshot=snapshot
         )
-        if earlier is not None:
+        if earlier is not None and (earlier.lake_path is None or Path(earlier.lake_path).exists()):
             batch.status, batch.identical_to = "IDENTICAL", earlier.id
             batch.note = f"identical to batch {earlier.id}: nothing to do"
             batch.finished_at = _now()
@@ -340,7 +340,9 @@ def _prepare(
             f"{batch.rows_quarantined} quarantined; refusing to lose rows"
         )
 
-    lake_rows, counts = _versioned(lake_dir, spec, batch, accepted, split_keys(spec, split), snapshot)
+    lake_rows, counts = _versioned(
+        lake_dir, spec, batch, accepted, split_keys(spec, split), snapshot
+    )
     batch.rows_new, batch.rows_changed, batch.rows_unchanged, batch.rows_withdrawn = counts
     staged = lake_rows.height > 0
     if staged:

@@ -42,9 +42,7 @@ class IngestBatch(Base):
 
     __tablename__ = "ingest_batches"
     __table_args__ = (
-        CheckConstraint(
-            "rows_read = rows_accepted + rows_quarantined", name="rows_reconcile"
-        ),
+        CheckConstraint("rows_read = rows_accepted + rows_quarantined", name="rows_reconcile"),
         CheckConstraint(
             "rows_accepted = rows_new + rows_changed + rows_unchanged", name="accepted_reconcile"
         ),

@@ -14,9 +14,9 @@ quotes). A field that starts and ends with ``"`` is unquoted and its ``""`` beco
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import codecs
+import itertools
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -196,29 +196,39 @@ def split_csv(data: bytes) -> SplitFile:
         ]
     )
     bad = ~good
-    bad_shape = pl.DataFrame(
-        {
-            "_line_number": lines[bad],
-            "_raw_text": raw.filter(~good_mask),
-            "_field_count": field_count[bad],
-            "_not_utf8": not_utf8[bad],
-            "_bad_quotes": bad_quotes[bad],
-        }
-    ).with_columns(
-        pl.when(pl.col("_not_utf8"))
-        .then(pl.lit("the row is not valid UTF-8 (invalid bytes shown as ?); re-export as UTF-8"))
-        .when(pl.col("_bad_quotes"))
-        .then(pl.lit('a quote (") stands where RFC 4180 does not allow one; double it or quote the field'))
-        .otherwise(
-            pl.format(
-                "wrong number of fields: {} found, the header has {} (check for a stray comma "
-                "or an unclosed quote)",
-                pl.col("_field_count"),
-                pl.lit(ncols),
-            )
+    bad_shape = (
+        pl.DataFrame(
+            {
+                "_line_number": lines[bad],
+                "_raw_text": raw.filter(~good_mask),
+                "_field_count": field_count[bad],
+                "_not_utf8": not_utf8[bad],
+                "_bad_quotes": bad_quotes[bad],
+            }
         )
-        .alias("_reason")
-    ).drop("_not_utf8", "_bad_quotes")
+        .with_columns(
+            pl.when(pl.col("_not_utf8"))
+            .then(
+                pl.lit("the row is not valid UTF-8 (invalid bytes shown as ?); re-export as UTF-8")
+            )
+            .when(pl.col("_bad_quotes"))
+            .then(
+                pl.lit(
+                    'a quote (") stands where RFC 4180 does not allow one; double it or quote the field'
+                )
+            )
+            .otherwise(
+                pl.format(
+                    "wrong number of fields: {} found, the header has {} (check for a stray comma "
+                    "or an unclosed quote)",
+                    pl.col("_field_count"),
+                    pl.lit(ncols),
+                )
+            )
+            .alias("_reason")
+        )
+        .drop("_not_utf8", "_bad_quotes")
+    )
     return _recover_unclosed_quotes(SplitFile(header_cols, fields, bad_shape), data)
 
 
@@ -275,7 +285,7 @@ def _split_header(buf: npt.NDArray[np.uint8], start: int, end: int, commas: IntA
     lo, hi = np.searchsorted(commas, start), np.searchsorted(commas, end)
     cuts = [start, *(int(c) + 1 for c in commas[lo:hi]), end + 1]
     names = []
-    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+    for a, b in itertools.pairwise(cuts):
         name = buf[a : b - 1].tobytes().decode("utf-8").strip()
         if len(name) >= 2 and name[0] == name[-1] == '"':
             name = name[1:-1].replace('""', '"')

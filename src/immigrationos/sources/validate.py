@@ -87,9 +87,10 @@ def _problem(column: Column) -> pl.Expr | None:
         bad = ~value.str.contains(pattern) | value.str.to_date("%Y-%m-%d", strict=False).is_null()
         what = "is not a valid date: " + what
     elif kind is Kind.ADMIT_UNTIL:
-        is_date = value.str.contains(PATTERNS[Kind.DATE][0]) & value.str.to_date(
-            "%Y-%m-%d", strict=False
-        ).is_not_null()
+        is_date = (
+            value.str.contains(PATTERNS[Kind.DATE][0])
+            & value.str.to_date("%Y-%m-%d", strict=False).is_not_null()
+        )
         bad = ~(is_date | (value == "D/S"))
         what = "must be a date written YYYY-MM-DD or D/S"
     elif kind is Kind.STATE:
@@ -116,7 +117,9 @@ def _problem(column: Column) -> pl.Expr | None:
 def _missing(column: Column) -> pl.Expr | None:
     if column.optional:
         return None
-    label = "record_id is missing" if column.kind is Kind.RECORD_ID else f"{column.name} is required"
+    label = (
+        "record_id is missing" if column.kind is Kind.RECORD_ID else f"{column.name} is required"
+    )
     return pl.when(pl.col(column.name).is_null()).then(pl.lit(f"{label} but empty"))
 
 
@@ -179,7 +182,9 @@ def validate(spec: SourceSpec, fields: pl.DataFrame) -> Validated:
     rejected = frame.filter(pl.col("_reason").is_not_null()).select(
         "_line_number",
         "_raw_text",
-        pl.col(spec.key).alias("record_id") if spec.key else pl.lit(None, pl.Utf8).alias("record_id"),
+        pl.col(spec.key).alias("record_id")
+        if spec.key
+        else pl.lit(None, pl.Utf8).alias("record_id"),
         "_reason",
     )
     accepted_text = frame.filter(pl.col("_reason").is_null())
@@ -195,7 +200,7 @@ def row_hash(frame: pl.DataFrame, names: list[str]) -> pl.Series:
     Values are joined with the unit separator; a null is written as the NUL character,
     so an empty field and a missing one hash alike (the contract makes them equal).
     """
-    parts = ", ".join(f"coalesce(\"{n}\", chr(0))" for n in names)
+    parts = ", ".join(f'coalesce("{n}", chr(0))' for n in names)
     values = frame.select(names)  # noqa: F841 - read by DuckDB's replacement scan
     with duckdb.connect() as con:
         hashes = con.sql(f"SELECT md5(concat_ws(chr(31), {parts})) AS h FROM values").pl()

@@ -37,7 +37,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DEFAULT_AS_OF = dt.date(2026, 11, 1)
 
@@ -161,21 +161,33 @@ def _run_ingest(
 
 def _print_ingest(result: ingest_flows.IngestReport) -> None:
     table = Table(title=f"Ingest {result.run_id} by {result.run_by}")
-    for name in ("source", "status", "read", "accepted", "quarantined", "new", "changed",
-                 "unchanged", "withdrawn", "quarantined by reason"):  # fmt: skip
+    for name in ("source", "status", "read", "accepted", "held", "new", "changed", "same",
+                 "withdrawn"):  # fmt: skip
         table.add_column(name, justify="left" if name in ("source", "status") else "right")
     for s in result.sources:
-        reasons = ", ".join(f"{k} {v:,}" for k, v in s.quarantined_by_reason.items())
         table.add_row(
             s.source, s.status, f"{s.rows_read:,}", f"{s.accepted:,}", f"{s.quarantined:,}",
-            f"{s.new:,}", f"{s.changed:,}", f"{s.unchanged:,}", f"{s.withdrawn:,}", reasons,
+            f"{s.new:,}", f"{s.changed:,}", f"{s.unchanged:,}", f"{s.withdrawn:,}",
         )  # fmt: skip
     totals = result.totals
     table.add_row(
         "total", "", f"{totals['rows_read']:,}", f"{totals['accepted']:,}",
-        f"{totals['quarantined']:,}", "", "", "", "", "", style="bold",
+        f"{totals['quarantined']:,}", "", "", "", "", style="bold",
     )  # fmt: skip
     console.print(table)
+    reasons: dict[str, dict[str, int]] = {}
+    for s in result.sources:
+        for code, n in s.quarantined_by_reason.items():
+            reasons.setdefault(code, {})[s.source] = n
+    if reasons:
+        held = Table(title="Quarantined rows by reason (imos quarantine BATCH shows them)")
+        held.add_column("reason")
+        held.add_column("rows", justify="right")
+        held.add_column("sources")
+        for code, per_source in sorted(reasons.items()):
+            where = ", ".join(f"{src} {n:,}" for src, n in per_source.items())
+            held.add_row(code, f"{sum(per_source.values()):,}", where)
+        console.print(held)
 
 
 @app.command()

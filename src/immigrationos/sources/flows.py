@@ -130,7 +130,7 @@ def ingest_directory(
         sources: only these sources (all present ones by default).
     """
     engine = engine or get_engine()
-    lake_dir = lake_dir or get_settings().resolved_lake_dir
+    lake_dir = (lake_dir or get_settings().resolved_lake_dir).resolve()
     run_by = run_by or default_operator()
     present = discover(input_dir)
     if sources is not None:

@@ -6,7 +6,7 @@ import csv
 import io
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from immigrationos.sources.reader import CsvFileError, split_csv
@@ -64,6 +64,9 @@ cell = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",))
 )
 def test_round_trip_of_any_rfc4180_file(rows: list[list[str]], crlf: bool) -> None:
     """Whatever Python's csv module writes, the reader reads back, line numbers included."""
+    # csv.writer leaves a bare CR unquoted when the line ends are \n, and a CR before the
+    # line end then reads as a CRLF line end: that file is ambiguous, not a reader error
+    assume(crlf or not any(r[-1].endswith("\r") for r in rows))
     newline = "\r\n" if crlf else "\n"
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator=newline)

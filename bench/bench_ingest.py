@@ -4,7 +4,7 @@ Generates a synthetic world big enough (or reuses one given with --world), then 
 `imos ingest` in a child process and reports wall time and the child's peak memory.
 Goal (issue 2): 1,000,000 rows in at most 60 s and under 4 GiB on 2 cores.
 
-    python bench/bench_ingest.py [--persons 110000] [--world DIR]
+    python bench/bench_ingest.py [--persons 180000] [--world DIR]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from machine import header
 def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--persons", type=int, default=110_000)
+    parser.add_argument("--persons", type=int, default=180_000)
     parser.add_argument("--world", type=Path, default=None)
     parser.add_argument("--malformed", type=float, default=0.01)
     args = parser.parse_args()

@@ -10,18 +10,17 @@ misspelled or abbreviated city, missing fields). The script measures; it never a
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import resource
-import subprocess
 import time
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from immigrationos.reference import geocode
 from immigrationos.reference.zipcodes import load_zipcodes
+from machine import commit as git_commit  # bench/machine.py: one place for this
+from machine import machine
 
 
 def synthetic_addresses(rows: int, seed: int) -> pl.DataFrame:
@@ -68,40 +67,6 @@ def synthetic_addresses(rows: int, seed: int) -> pl.DataFrame:
         .otherwise(zip_)
         .alias("zip"),
     )
-
-
-def git_commit() -> str:
-    """Return the short commit of the working tree, or 'unknown'."""
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            cwd=Path(__file__).resolve().parent,
-            check=True,
-        )
-        return done.stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def machine() -> str:
-    """Return CPU model, core count and memory of this machine."""
-    cpu = platform.processor() or platform.machine()
-    memory = "unknown memory"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB RAM"
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} logical cores, {memory}, {platform.system()}"
 
 
 def peak_rss_mib() -> float:

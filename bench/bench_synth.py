@@ -8,47 +8,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import resource
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from immigrationos.synth.world import generate_world
-
-
-def git_commit() -> str:
-    """Return the short git commit of the working tree, or 'unknown'."""
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
-        )
-        return out.stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def machine() -> str:
-    """Return CPU model, core count and memory of this machine."""
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = "unknown"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, {mem} RAM"
+from machine import commit as git_commit  # bench/machine.py: one place for this
+from machine import machine
 
 
 def main() -> None:

@@ -12,8 +12,10 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from immigrationos.cli import app
+from immigrationos.reference.geocode import geocode_frame
 from immigrationos.sources import flows, lake
 from immigrationos.sources.contract import SOURCES
+from immigrationos.sources.reader import split_csv
 from immigrationos.synth.world import generate_world
 
 
@@ -97,3 +99,14 @@ def test_cli_geocode() -> None:
     data = json.loads(result.output)
     assert data["precision"] == "zip" and data["field_office"] == "Houston Field Office"
     assert 29 < data["lat"] < 30.5
+
+
+def test_world_addresses_geocode_offline(world: Path) -> None:
+    """Synthetic addresses are real city/state/ZIP combinations: they geocode to the ZIP."""
+    for source in ("irs_w2", "dmv_licenses", "uscis_benefits"):
+        frame = split_csv((world / f"{source}.csv").read_bytes()).fields
+        frame = frame.filter(pl.col("zip").str.contains(r"^\d{5}$"))
+        coded = geocode_frame(frame.select("street", "city", "state", "zip"))
+        share = (coded.get_column("geo_precision") == "zip").mean()
+        assert share is not None and share > 0.97, (source, share)
+        assert coded.get_column("field_office").null_count() <= 0.01 * coded.height

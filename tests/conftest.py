@@ -49,10 +49,14 @@ def _postgres_available() -> str | None:
         return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
 
 
-def pytest_report_header(config: pytest.Config) -> list[str]:
-    """Say which databases this run uses."""
+def pytest_configure(config: pytest.Config) -> None:
+    """Find out once whether PostgreSQL answers, for the header and the closing notice."""
     global _postgres_problem
     _postgres_problem = _postgres_available()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say which databases this run uses."""
     if _postgres_problem is None:
         return [f"databases: SQLite and PostgreSQL ({make_url(POSTGRES_ADMIN_URL).host})"]
     return [

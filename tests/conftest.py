@@ -17,6 +17,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from audit_guard import empty_database
+
 # Never the user's ./var: point the settings at a throwaway folder before anything reads them.
 _VAR = Path(tempfile.mkdtemp(prefix="imos-test-var-"))
 os.environ["IMOS_VAR_DIR"] = str(_VAR)
@@ -25,7 +27,6 @@ os.environ.pop("IMOS_LAKE_DIR", None)
 
 import immigrationos.db.models  # noqa: E402,F401  (every table registered)
 from immigrationos.config import get_settings  # noqa: E402
-from immigrationos.db.base import Base  # noqa: E402
 from immigrationos.db.engine import build_engine, migrate  # noqa: E402
 
 get_settings.cache_clear()
@@ -123,11 +124,13 @@ def db_engine(
 
 @pytest.fixture()
 def engine(db_engine: Engine) -> Iterator[Engine]:
-    """The run's database, emptied after each test (flows commit, so no rollback)."""
+    """The run's database, emptied after each test (flows commit, so no rollback).
+
+    The audit tables are append-only (triggers); emptying them lifts the guard for the
+    purpose and restores it.
+    """
     yield db_engine
-    with db_engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+    empty_database(db_engine)
 
 
 @pytest.fixture()

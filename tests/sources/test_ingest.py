@@ -10,6 +10,8 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine, func, select
 
+from immigrationos.audit import service as audit_service
+from immigrationos.db.engine import session_scope
 from immigrationos.sources import flows, lake
 from immigrationos.sources.contract import SOURCES
 from immigrationos.sources.models import IngestBatch, IngestRun, QuarantinedRow
@@ -236,3 +238,17 @@ def test_empty_folder_is_a_clear_error(engine: Engine, lake_dir: Path, tmp_path:
         _ingest(tmp_path, engine, lake_dir)
     with pytest.raises(flows.IngestError, match="is not a folder"):
         _ingest(tmp_path / "nope", engine, lake_dir)
+
+
+def test_every_batch_is_in_the_audit_log(engine: Engine, lake_dir: Path, tmp_path: Path) -> None:
+    folder = _copy_world(tmp_path)
+    first = _ingest(folder, engine, lake_dir)
+    _ingest(folder, engine, lake_dir)  # identical: audited too
+    with session_scope(engine) as session:
+        events = audit_service.list_events(session=session, action="ingest.batch", limit=100)
+        assert len(events) == 2 * len(SOURCES)
+        assert {e.actor for e in events} == {"tester"}
+        ids = {e.resource_id for e in events}
+        assert {s.batch_id for s in first.sources} <= ids
+        report = audit_service.verify(session=session)
+        assert report.ok and report.events_checked == 2 * len(SOURCES)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
-from immigrationos.db.base import Base
+from audit_guard import empty_database
 from immigrationos.sources import flows, lake
 from immigrationos.sources.contract import SOURCES, Column, Kind
 from immigrationos.sources.models import QuarantinedRow
@@ -127,9 +127,7 @@ def test_malformed_rows_are_quarantined_and_counts_reconcile(
     engine: Engine, data: tuple[list[list[str]], dict[int, str]]
 ) -> None:
     rows, expected = data
-    with engine.begin() as conn:  # each example starts from an empty database
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+    empty_database(engine)  # each example starts from an empty database
     with tempfile.TemporaryDirectory() as tmp:
         folder, lake_dir = Path(tmp) / "in", Path(tmp) / "lake"
         folder.mkdir()

@@ -1,6 +1,8 @@
 """Every domain's tables, imported in one place for Alembic's autogenerate."""
 
+from immigrationos.audit import models as audit_models
+from immigrationos.auth import models as auth_models
 from immigrationos.db.base import Base
 from immigrationos.sources import models as sources_models
 
-__all__ = ["Base", "sources_models"]
+__all__ = ["Base", "audit_models", "auth_models", "sources_models"]

@@ -19,7 +19,11 @@ from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from immigrationos.audit import flows as audit_flows
+from immigrationos.audit import models as audit_models
+from immigrationos.audit import service as audit_service
 from immigrationos.config import get_settings
 from immigrationos.db.engine import get_engine, session_scope
 from immigrationos.sources import lake
@@ -160,7 +164,18 @@ def ingest_directory(
             if progress:
                 progress("done", len(present), len(present))
         except BaseException as exc:
-            _finish_run(engine, run.id, "FAILED", f"{type(exc).__name__}: {exc}")
+            message = f"{type(exc).__name__}: {exc}"
+            _finish_run(engine, run.id, "FAILED", message)
+            audit_flows.record(
+                engine,
+                actor=run_by,
+                action="ingest.run",
+                resource_type="ingest_run",
+                resource_id=run.id,
+                outcome=audit_models.Outcome.FAILURE,
+                client="cli",
+                details={"input_dir": run.input_dir, "error": message},
+            )
             raise
     finished = _finish_run(engine, run.id, "COMPLETED", None)
     return IngestReport(
@@ -171,6 +186,30 @@ def ingest_directory(
         started_at=run.started_at.isoformat(),
         finished_at=finished.isoformat(),
         sources=reports,
+    )
+
+
+def _audit_batch(session: Session, batch: IngestBatch) -> None:
+    """Record the batch in the audit log, in the batch's own transaction."""
+    audit_service.append(
+        session=session,
+        actor=batch.run_by,
+        action="ingest.batch",
+        resource_type="ingest_batch",
+        resource_id=batch.id,
+        client="cli",
+        details={
+            "source": batch.source,
+            "file": batch.source_file,
+            "sha256": batch.file_sha256,
+            "status": batch.status,
+            "rows_read": batch.rows_read,
+            "accepted": batch.rows_accepted,
+            "quarantined": batch.rows_quarantined,
+            "new": batch.rows_new,
+            "changed": batch.rows_changed,
+            "withdrawn": batch.rows_withdrawn,
+        },
     )
 
 
@@ -258,6 +297,7 @@ def _ingest_file(
             batch.note = f"identical to batch {earlier.id}: nothing to do"
             batch.finished_at = _now()
             sources_service.add_batch(session=session, batch=batch)
+            _audit_batch(session, batch)
             session.commit()
             return SourceReport(spec.name, path.name, "IDENTICAL", batch_id, note=batch.note)
     try:
@@ -270,6 +310,7 @@ def _ingest_file(
             batch.finished_at = _now()
             sources_service.add_batch(session=session, batch=batch)
             sources_service.add_quarantine(session=session, rows=quarantine)
+            _audit_batch(session, batch)
             session.commit()
     except Exception:
         lake.discard(lake_dir, batch_id)

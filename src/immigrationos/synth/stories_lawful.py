@@ -67,13 +67,8 @@ def us_citizen_naturalized(b: Builder, p: Person, variant: str) -> None:
     # Numident codes go stale: most naturalized citizens still show B.
     b.issue_ssn(p, lpr_work + b.rnd.randint(10, 90), "B" if b.rnd.random() < 0.6 else "A")
     p.docs = [(lpr, "PERMANENT_RESIDENT_CARD"), (natz, "NATURALIZATION_CERTIFICATE")]
-    p.wants_license = b.rnd.random() < 0.85
-    if variant == "deceased":
-        p.death = b.between(max(natz + 30, b.a - 4 * YEAR), b.a - 10)
-        p.end = p.death
-    if b.rnd.random() < 0.7:
-        last = None if p.death is None else b.year_of(p.death) - 1
-        b.plan_work(p, b.recent_years(b.year_of(lpr_work), last), p.ssn or "", True, -1)
+    _later_life(b, p, variant, earliest_death=natz + 30, death_years=4, work_from=lpr_work,
+                work_share=0.7)  # fmt: skip
 
 
 def lpr(b: Builder, p: Person, variant: str) -> None:
@@ -110,11 +105,26 @@ def lpr(b: Builder, p: Person, variant: str) -> None:
     p.birth_place = p.country
     b.issue_ssn(p, work_from + b.rnd.randint(10, 120), "B")
     p.docs = [(since, "PERMANENT_RESIDENT_CARD")]
+    _later_life(b, p, variant, earliest_death=since + 60, death_years=3, work_from=work_from,
+                work_share=0.72)  # fmt: skip
+
+
+def _later_life(
+    b: Builder,
+    p: Person,
+    variant: str,
+    *,
+    earliest_death: int,
+    death_years: int,
+    work_from: int,
+    work_share: float,
+) -> None:
+    """Write a resident's licence wish, death (deceased variant) and authorized work."""
     p.wants_license = b.rnd.random() < 0.85
     if variant == "deceased":
-        p.death = b.between(max(since + 60, b.a - 3 * YEAR), b.a - 10)
+        p.death = b.between(max(earliest_death, b.a - death_years * YEAR), b.a - 10)
         p.end = p.death
-    if b.rnd.random() < 0.72:
+    if b.rnd.random() < work_share:
         last = None if p.death is None else b.year_of(p.death) - 1
         b.plan_work(p, b.recent_years(b.year_of(work_from), last), p.ssn or "", True, -1)
 

@@ -21,10 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from immigrationos import __version__
-from immigrationos.audit import flows as audit_flows
-from immigrationos.auth import errors as auth_errors
-from immigrationos.auth import flows as auth_flows
+from immigrationos import __version__, cli_platform
 from immigrationos.config import get_settings
 from immigrationos.db.engine import get_engine, session_scope
 from immigrationos.reference import field_offices
@@ -292,73 +289,14 @@ def geocode(
     console.print(table)
 
 
-users_app = typer.Typer(help="Accounts: administrators and users (MFA is required for everyone).")
-app.add_typer(users_app, name="users")
-
-
-@users_app.command("create-admin")
-def users_create_admin(
-    username: Annotated[str, typer.Option(prompt=True, help="Sign-in name (a-z, 0-9, . _ -).")],
-    display_name: Annotated[str, typer.Option(prompt=True, help="Full name.")],
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt=True,
-            hide_input=True,
-            confirmation_prompt=True,
-            envvar="IMOS_ADMIN_PASSWORD",
-            help="At least 12 characters, not a common password.",
-        ),
-    ],
-    force: Annotated[bool, typer.Option(help="Create another administrator.")] = False,
-) -> None:
-    """Create the first administrator and print the authenticator enrolment (once)."""
-    try:
-        created = auth_flows.create_admin(
-            username,
-            display_name,
-            password,
-            created_by=ingest_flows.default_operator(),
-            force=force,
-        )
-    except auth_errors.PasswordPolicyError as exc:
-        for problem in exc.problems:
-            err.print(f"[red]password:[/] {problem}")
-        raise typer.Exit(2) from exc
-    except auth_errors.AuthError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
-    console.print(f"Administrator [bold]{created.user.username}[/] created.")
-    console.print("Enrol this secret in an authenticator app now; it is not shown again:")
-    console.print(f"  secret: {created.totp_secret}\n  URI:    {created.provisioning_uri}")
-
-
-audit_app = typer.Typer(help="The tamper-evident audit log.")
-app.add_typer(audit_app, name="audit")
-
-
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Verify the audit log's hash chain; write a checkpoint when it is intact."""
-    report = audit_flows.verify_log(get_engine())
-    if report.ok:
-        console.print(
-            f"[green]intact[/]: {report.events_checked:,} events, head {report.head_seq} "
-            f"{report.head_hash}"
-        )
-        return
-    err.print(
-        f"[red]BROKEN[/] at event {report.first_broken_seq}: {report.reason}: {report.message}"
-    )
-    raise typer.Exit(1)
-
-
 @app.command()
 def migrate() -> None:
     """Apply database migrations (they are also applied on every start)."""
     engine = get_engine()
     console.print(f"Database at head: {engine.url.render_as_string(hide_password=True)}")
 
+
+cli_platform.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

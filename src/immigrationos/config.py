@@ -31,6 +31,15 @@ class Settings(BaseSettings):
         description="CSV of field-office areas of responsibility (office, state, zip_prefix); "
         "the bundled table when unset.",
     )
+    audit_signing_key: Path | None = Field(
+        default=None,
+        description="PEM file of the Ed25519 key that signs audit checkpoints "
+        "(created on first use; defaults to <var>/keys/audit-signing-key.pem).",
+    )
+    data_use_policy: Path | None = Field(
+        default=None,
+        description="TOML file of the data-use policy per source; the bundled policy when unset.",
+    )
     operator: str | None = Field(
         default=None, description="Who runs command-line jobs (defaults to the OS user)."
     )
@@ -48,6 +57,13 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to a SQLite file under the var folder."""
         return self.database_url or f"sqlite:///{(self.var_dir / 'imos.sqlite3').as_posix()}"
+
+    @property
+    def resolved_audit_signing_key(self) -> Path:
+        """Return the audit signing key's file, defaulting to ``<var>/keys/``."""
+        if self.audit_signing_key is not None:
+            return self.audit_signing_key
+        return self.var_dir / "keys" / "audit-signing-key.pem"
 
     @property
     def resolved_lake_dir(self) -> Path:

@@ -10,7 +10,7 @@ import pytest
 from argon2 import PasswordHasher, Type
 from sqlalchemy import Engine, select
 
-from immigrationos.auth import flows, passwords, totp
+from immigrationos.auth import accounts, flows, passwords, totp
 from immigrationos.auth import service as auth_service
 from immigrationos.auth.errors import AdminExistsError, AuthError, PasswordPolicyError
 from immigrationos.auth.models import SignInAttempt, User, UserSession
@@ -21,14 +21,14 @@ from .conftest import NOW, PASSWORD
 pytestmark = pytest.mark.usefixtures("fast_hasher")
 
 
-def make_officer(engine: Engine, username: str = "officer.lee") -> flows.NewUser:
-    return flows.create_user(
+def make_officer(engine: Engine, username: str = "officer.lee") -> accounts.NewUser:
+    return accounts.create_user(
         username,
         "J. Lee",
         "OFFICER",
         PASSWORD,
         created_by="test",
-        field_offices=["New York"],
+        field_offices=["New York City Field Office"],
         engine=engine,
         now=NOW,
     )
@@ -36,7 +36,7 @@ def make_officer(engine: Engine, username: str = "officer.lee") -> flows.NewUser
 
 def sign_in_at(
     engine: Engine,
-    new: flows.NewUser,
+    new: accounts.NewUser,
     when: datetime,
     *,
     password: str = PASSWORD,
@@ -71,7 +71,9 @@ def test_create_user_returns_the_secret_once_and_stores_only_a_hash(engine: Engi
     assert f"secret={new.totp_secret}" in new.provisioning_uri
     user = load_user(engine, new.user.id)
     assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
-    assert user.offices == ["New York"] and json.loads(user.field_offices) == ["New York"]
+    assert user.offices == ["New York City Field Office"] and json.loads(user.field_offices) == [
+        "New York City Field Office"
+    ]
     assert user.created_at == NOW or auth_service.as_utc(user.created_at) == NOW
     assert not user.totp_confirmed and user.failed_attempts == 0 and not user.disabled
 
@@ -81,36 +83,36 @@ def test_create_user_refuses_bad_input(engine: Engine) -> None:
     with pytest.raises(AuthError, match="already taken"):
         make_officer(engine, "Officer.Lee")
     with pytest.raises(PasswordPolicyError) as refused:
-        flows.create_user(
+        accounts.create_user(
             "a.nalyst", "A", "ANALYST", "qwerty123456", created_by="t", engine=engine, now=NOW
         )
     assert refused.value.problems == [
         "the password is on the list of common passwords; choose another"
     ]
     with pytest.raises(AuthError, match="is not one of"):
-        flows.create_user("x.user", "X", "KING", PASSWORD, created_by="t", engine=engine)
+        accounts.create_user("x.user", "X", "KING", PASSWORD, created_by="t", engine=engine)
     with pytest.raises(AuthError, match="needs at least one field office"):
-        flows.create_user("s.user", "S", "SUPERVISOR", PASSWORD, created_by="t", engine=engine)
+        accounts.create_user("s.user", "S", "SUPERVISOR", PASSWORD, created_by="t", engine=engine)
     with pytest.raises(AuthError, match="national"):
-        flows.create_user(
+        accounts.create_user(
             "o.user",
             "O",
             "OVERSIGHT",
             PASSWORD,
             created_by="t",
-            field_offices=["Miami"],
+            field_offices=["Miramar Sub Office"],
             engine=engine,
         )
     with pytest.raises(AuthError, match="is not valid"):
-        flows.create_user("x", "X", "ANALYST", PASSWORD, created_by="t", engine=engine)
+        accounts.create_user("x", "X", "ANALYST", PASSWORD, created_by="t", engine=engine)
 
 
 def test_create_admin_refuses_a_second_admin_unless_forced(engine: Engine) -> None:
-    first = flows.create_admin("admin", "Admin", PASSWORD, created_by="operator", engine=engine)
+    first = accounts.create_admin("admin", "Admin", PASSWORD, created_by="operator", engine=engine)
     assert first.user.role == "ADMIN" and first.user.offices == []
     with pytest.raises(AdminExistsError, match="already exists"):
-        flows.create_admin("admin2", "Admin 2", PASSWORD, created_by="operator", engine=engine)
-    forced = flows.create_admin(
+        accounts.create_admin("admin2", "Admin 2", PASSWORD, created_by="operator", engine=engine)
+    forced = accounts.create_admin(
         "admin2", "Admin 2", PASSWORD, created_by="operator", force=True, engine=engine
     )
     assert forced.user.role == "ADMIN"
@@ -184,7 +186,7 @@ def test_success_resets_the_failure_count(engine: Engine) -> None:
 def test_failures_all_say_the_same_thing(engine: Engine) -> None:
     new = make_officer(engine)
     disabled = make_officer(engine, "officer.kim")
-    flows.disable_user(disabled.user.id, "left the agency", engine=engine, now=NOW)
+    accounts.disable_user(disabled.user.id, "left the agency", engine=engine, now=NOW)
     results = [
         flows.sign_in("nobody.here", PASSWORD, "123456", engine=engine, now=NOW),
         sign_in_at(engine, new, NOW, password="wrong password!!"),
@@ -214,7 +216,7 @@ def test_disabling_refuses_sign_in_and_ends_sessions(engine: Engine) -> None:
     new = make_officer(engine)
     token = sign_in_at(engine, new, NOW).token
     assert token
-    assert flows.disable_user(new.user.id, "left the agency", engine=engine, now=NOW) == 1
+    assert accounts.disable_user(new.user.id, "left the agency", engine=engine, now=NOW) == 1
     with pytest.raises(AuthError, match="ended"):
         flows.authenticate(token, engine=engine, now=NOW)
     refused = sign_in_at(engine, new, NOW + timedelta(seconds=30))
@@ -239,14 +241,14 @@ def test_revocation_ends_every_session_of_the_user(engine: Engine) -> None:
     tokens = [sign_in_at(engine, new, NOW + timedelta(seconds=30 * i)).token for i in range(2)]
     kept = sign_in_at(engine, other, NOW).token
     assert all(tokens) and kept
-    assert flows.revoke_sessions(new.user.id, "device lost", engine=engine, now=NOW) == 2
+    assert accounts.revoke_sessions(new.user.id, "device lost", engine=engine, now=NOW) == 2
     for token in tokens:
         assert token
         with pytest.raises(AuthError, match="device lost"):
             flows.authenticate(token, engine=engine, now=NOW)
     assert flows.authenticate(kept, engine=engine, now=NOW).username == "officer.kim"
     with pytest.raises(AuthError, match="reason"):
-        flows.revoke_sessions(new.user.id, " ", engine=engine)
+        accounts.revoke_sessions(new.user.id, " ", engine=engine)
 
 
 def test_sign_out_and_unknown_tokens(engine: Engine) -> None:
@@ -277,16 +279,16 @@ def test_change_password(engine: Engine) -> None:
     token = sign_in_at(engine, new, NOW).token
     assert token
     with pytest.raises(AuthError, match="current password is wrong"):
-        flows.change_password(
+        accounts.change_password(
             new.user.id, "not my password", "amber-canyon-river-77", engine=engine
         )
     with pytest.raises(PasswordPolicyError) as refused:
-        flows.change_password(new.user.id, PASSWORD, "short", engine=engine)
+        accounts.change_password(new.user.id, PASSWORD, "short", engine=engine)
     assert "at least 12" in refused.value.problems[0]
     with pytest.raises(PasswordPolicyError, match="same as the current"):
-        flows.change_password(new.user.id, PASSWORD, PASSWORD, engine=engine)
+        accounts.change_password(new.user.id, PASSWORD, PASSWORD, engine=engine)
     later = NOW + timedelta(minutes=1)
-    ended = flows.change_password(
+    ended = accounts.change_password(
         new.user.id, PASSWORD, "amber-canyon-river-77", engine=engine, now=later
     )
     assert ended == 1

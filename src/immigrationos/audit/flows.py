@@ -8,14 +8,17 @@ an event with no other transaction to join, such as a refused access.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
 from immigrationos.audit import service as audit_service
+from immigrationos.audit import signing
 from immigrationos.audit.models import AuditEvent, Outcome
 from immigrationos.audit.service import VerificationReport
+from immigrationos.config import get_settings
 from immigrationos.db.engine import session_scope
 
 
@@ -50,14 +53,66 @@ def record(
     return event
 
 
+def signing_key() -> Ed25519PrivateKey:
+    """Return the platform's audit signing key (created on first use)."""
+    return signing.load_or_create_key(get_settings().resolved_audit_signing_key)
+
+
 def verify_log(
     engine: Engine | None = None, *, batch_size: int = audit_service.VERIFY_BATCH
 ) -> VerificationReport:
-    """Verify the whole chain and, when it is intact, write a checkpoint of its head."""
+    """Verify the whole chain and, when it is intact, write a signed checkpoint of its head."""
+    key = signing_key()
     with session_scope(engine) as session:
         report = audit_service.verify(session=session, batch_size=batch_size)
         if report.ok:
-            audit_service.checkpoint(session=session, report=report)
+            audit_service.checkpoint(session=session, report=report, key=key)
             report = replace(report, checkpointed=True)
         session.commit()
     return report
+
+
+def latest_signed_checkpoint(engine: Engine | None = None) -> signing.SignedCheckpoint | None:
+    """Return the newest signed checkpoint as a document for an outside party."""
+    with session_scope(engine) as session:
+        cp = audit_service.latest_signed_checkpoint(session=session)
+        if cp is None or cp.statement is None or cp.signature is None:
+            return None
+        return signing.SignedCheckpoint(
+            cp.statement, cp.signature, signing.public_pem(signing_key())
+        )
+
+
+@dataclass(frozen=True)
+class CheckpointCheck:
+    """Whether the log still holds what a signed checkpoint says it held."""
+
+    ok: bool
+    seq: int
+    message: str
+
+
+def check_against(
+    checkpoint: signing.SignedCheckpoint, engine: Engine | None = None
+) -> CheckpointCheck:
+    """Check a signed checkpoint kept outside: its signature, then the log's event at its seq."""
+    try:
+        checkpoint.verify_signature()
+    except signing.SigningError as exc:
+        return CheckpointCheck(False, 0, f"the checkpoint itself is not valid: {exc}")
+    seq, expected = checkpoint.seq, checkpoint.hash
+    with session_scope(engine) as session:
+        found = audit_service.event_hash_at(session=session, seq=seq)
+    if found is None:
+        return CheckpointCheck(
+            False,
+            seq,
+            f"the log no longer holds event {seq} that the checkpoint signed (truncated)",
+        )
+    if found != expected:
+        return CheckpointCheck(
+            False, seq, f"event {seq} differs from the signed checkpoint (the chain was rewritten)"
+        )
+    return CheckpointCheck(
+        True, seq, f"the log holds event {seq} exactly as the checkpoint signed it"
+    )

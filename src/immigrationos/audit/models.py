@@ -72,3 +72,7 @@ class AuditCheckpoint(Base):
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
     hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The signed statement of this checkpoint (``audit.signing``), for an outside party.
+    statement: Mapped[str | None] = mapped_column(Text, nullable=True)
+    signature: Mapped[str | None] = mapped_column(Text, nullable=True)
+    key_id: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -24,9 +24,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, text
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from immigrationos.audit import signing
 from immigrationos.audit.chain import HASHED_FIELDS, as_utc, canonical_details, event_hash
 from immigrationos.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, Outcome
 
@@ -204,8 +206,13 @@ def verify(*, session: Session, batch_size: int = VERIFY_BATCH) -> VerificationR
     )
 
 
-def checkpoint(*, session: Session, report: VerificationReport | None = None) -> AuditCheckpoint:
-    """Record the head of the chain: the one ``report`` verified, else the current tail."""
+def checkpoint(
+    *,
+    session: Session,
+    report: VerificationReport | None = None,
+    key: Ed25519PrivateKey | None = None,
+) -> AuditCheckpoint:
+    """Record the head of the chain (the one ``report`` verified, else the tail), signed by ``key``."""
     if report is not None:
         if not report.ok:
             raise ValueError(
@@ -216,9 +223,77 @@ def checkpoint(*, session: Session, report: VerificationReport | None = None) ->
         _lock_tail(session)
         seq, head_hash = _tail(session)
     cp = AuditCheckpoint(seq=seq, hash=head_hash, at=_now())
+    if key is not None:
+        cp.key_id = signing.key_id(key)
+        cp.statement = signing.statement(seq, head_hash, cp.at, cp.key_id)
+        cp.signature = signing.sign(key, cp.statement)
     session.add(cp)
     session.flush()
     return cp
+
+
+def latest_signed_checkpoint(*, session: Session) -> AuditCheckpoint | None:
+    """Return the newest signed checkpoint, if any."""
+    query = (
+        select(AuditCheckpoint)
+        .where(AuditCheckpoint.signature.is_not(None))
+        .order_by(AuditCheckpoint.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def event_hash_at(*, session: Session, seq: int) -> str | None:
+    """Return the stored hash of the event at ``seq``, or None when there is none."""
+    return session.scalars(select(AuditEvent.hash).where(AuditEvent.seq == seq)).first()
+
+
+def count_events(
+    *,
+    session: Session,
+    actor: str | None = None,
+    action: str | None = None,
+    resource_type: str | None = None,
+    resource_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> int:
+    """Return how many events the filters of ``list_events`` match."""
+    query = _filtered(
+        select(func.count()).select_from(AuditEvent),
+        actor=actor,
+        action=action,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        since=since,
+        until=until,
+    )
+    return int(session.execute(query).scalar_one())
+
+
+def _filtered(
+    query: Any,
+    *,
+    actor: str | None,
+    action: str | None,
+    resource_type: str | None,
+    resource_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Any:
+    if actor is not None:
+        query = query.where(AuditEvent.actor == actor)
+    if action is not None:
+        query = query.where(AuditEvent.action == action)
+    if resource_type is not None:
+        query = query.where(AuditEvent.resource_type == resource_type)
+    if resource_id is not None:
+        query = query.where(AuditEvent.resource_id == resource_id)
+    if since is not None:
+        query = query.where(AuditEvent.at >= as_utc(since))
+    if until is not None:
+        query = query.where(AuditEvent.at < as_utc(until))
+    return query
 
 
 def list_events(
@@ -234,17 +309,13 @@ def list_events(
     offset: int = 0,
 ) -> Sequence[AuditEvent]:
     """Return events, newest first, filtered by actor, action, resource and time [since, until)."""
-    query = select(AuditEvent)
-    if actor is not None:
-        query = query.where(AuditEvent.actor == actor)
-    if action is not None:
-        query = query.where(AuditEvent.action == action)
-    if resource_type is not None:
-        query = query.where(AuditEvent.resource_type == resource_type)
-    if resource_id is not None:
-        query = query.where(AuditEvent.resource_id == resource_id)
-    if since is not None:
-        query = query.where(AuditEvent.at >= as_utc(since))
-    if until is not None:
-        query = query.where(AuditEvent.at < as_utc(until))
+    query = _filtered(
+        select(AuditEvent),
+        actor=actor,
+        action=action,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        since=since,
+        until=until,
+    )
     return session.scalars(query.order_by(AuditEvent.seq.desc()).limit(limit).offset(offset)).all()

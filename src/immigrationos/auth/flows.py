@@ -10,41 +10,35 @@ recorded attempt says which, for the audit.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from immigrationos.audit import service as audit_service
+from immigrationos.audit.models import Outcome
 from immigrationos.auth import passwords, totp
 from immigrationos.auth import service as auth_service
-from immigrationos.auth.errors import AdminExistsError, AuthError, PasswordPolicyError
-from immigrationos.auth.models import NATIONAL_ROLES, ROLES, User, UserSession
+from immigrationos.auth.errors import AuthError
+from immigrationos.auth.models import User, UserSession
+from immigrationos.auth.principal import Principal
 from immigrationos.db.engine import session_scope
 
 LOCKOUT_THRESHOLD = 5
 LOCKOUT_MINUTES = 15
 IDLE_MINUTES = 30
+# A session's last use is written at most this often: an idle timeout of 30 minutes needs
+# no finer clock, and reads then cost no write.
+LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 GENERIC_FAILURE = (
     "Sign-in failed: the username, password or authenticator code is not accepted. "
     "After repeated failures an account is locked for a time."
 )
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
-OFFICE_ROLES = ("OFFICER", "SUPERVISOR")  # see only their offices' areas
-
-
-@dataclass(frozen=True)
-class NewUser:
-    """A created user, with the TOTP secret and URI shown once to enrol an authenticator."""
-
-    user: User
-    totp_secret: str
-    provisioning_uri: str
 
 
 @dataclass(frozen=True)
@@ -66,140 +60,36 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def audit_account_event(
+    session: Session,
+    by: Principal | None,
+    action: str,
+    *,
+    resource_id: str | None,
+    outcome: Outcome = Outcome.SUCCESS,
+    details: dict[str, object] | None = None,
+    actor: str | None = None,
+    actor_role: str | None = None,
+    client: str | None = None,
+) -> None:
+    """Append the audit event of an account action in the action's own transaction."""
+    who = by or Principal.operator()
+    audit_service.append(
+        session=session,
+        actor=actor or who.actor,
+        actor_role=actor_role or who.role,
+        action=action,
+        resource_type="user",
+        resource_id=resource_id,
+        outcome=outcome,
+        client=client or who.client,
+        details=details,
+    )
+
+
 def normalise_username(username: str) -> str:
     """Return ``username`` trimmed and lower-cased (usernames are case-insensitive)."""
     return username.strip().lower()
-
-
-def _check_username(username: str) -> str:
-    name = normalise_username(username)
-    if not USERNAME_PATTERN.match(name):
-        raise AuthError(
-            f"username {username!r} is not valid: use 3 to 64 characters, letters, digits, "
-            "'.', '_' or '-', starting with a letter or digit"
-        )
-    return name
-
-
-def _check_offices(role: str, field_offices: Iterable[str]) -> list[str]:
-    offices: list[str] = []
-    for office in field_offices:
-        name = office.strip()
-        if not name:
-            raise AuthError("a field office name is empty")
-        if name not in offices:
-            offices.append(name)
-    if role in NATIONAL_ROLES and offices:
-        raise AuthError(f"role {role} is national: give it no field offices (got {offices})")
-    if role in OFFICE_ROLES and not offices:
-        raise AuthError(f"role {role} needs at least one field office (its area of responsibility)")
-    return offices
-
-
-def _add_user(
-    session: Session,
-    *,
-    username: str,
-    display_name: str,
-    role: str,
-    password: str,
-    field_offices: Iterable[str],
-    created_by: str,
-    now: datetime,
-) -> NewUser:
-    name = _check_username(username)
-    if role not in ROLES:
-        raise AuthError(f"role {role!r} is not one of {', '.join(ROLES)}")
-    offices = _check_offices(role, field_offices)
-    if not display_name.strip():
-        raise AuthError("the display name is empty")
-    problems = passwords.check_password_policy(password, username=name)
-    if problems:
-        raise PasswordPolicyError(problems)
-    if auth_service.get_user_by_username(session=session, username=name) is not None:
-        raise AuthError(f"username {name!r} is already taken")
-    secret = totp.new_secret()
-    user = User(
-        id=str(uuid.uuid4()),
-        username=name,
-        display_name=display_name.strip(),
-        role=role,
-        field_offices=json.dumps(offices),
-        password_hash=passwords.hash_password(password),
-        password_changed_at=now,
-        totp_secret=secret,
-        totp_confirmed=False,
-        last_totp_step=None,
-        failed_attempts=0,
-        locked_until=None,
-        disabled=False,
-        created_at=now,
-        created_by=created_by,
-    )
-    auth_service.add_user(session=session, user=user)
-    return NewUser(
-        user=user, totp_secret=secret, provisioning_uri=totp.provisioning_uri(secret, name)
-    )
-
-
-def create_user(
-    username: str,
-    display_name: str,
-    role: str,
-    password: str,
-    *,
-    created_by: str,
-    field_offices: Iterable[str] = (),
-    engine: Engine | None = None,
-    now: datetime | None = None,
-) -> NewUser:
-    """Create a user whose password meets the policy; return it with its TOTP secret, once."""
-    now = now or _now()
-    with session_scope(engine) as session:
-        created = _add_user(
-            session,
-            username=username,
-            display_name=display_name,
-            role=role,
-            password=password,
-            field_offices=field_offices,
-            created_by=created_by,
-            now=now,
-        )
-        session.commit()
-    return created
-
-
-def create_admin(
-    username: str,
-    display_name: str,
-    password: str,
-    *,
-    created_by: str,
-    force: bool = False,
-    engine: Engine | None = None,
-    now: datetime | None = None,
-) -> NewUser:
-    """Create the first administrator; refuse when an enabled one exists, unless ``force``."""
-    now = now or _now()
-    with session_scope(engine) as session:
-        if not force and auth_service.admin_exists(session=session):
-            raise AdminExistsError(
-                "an administrator already exists: sign in as one to create accounts "
-                "(or force a new administrator from the platform's own machine)"
-            )
-        created = _add_user(
-            session,
-            username=username,
-            display_name=display_name,
-            role="ADMIN",
-            password=password,
-            field_offices=(),
-            created_by=created_by,
-            now=now,
-        )
-        session.commit()
-    return created
 
 
 def _user_for_update(session: Session, username: str) -> User | None:
@@ -208,13 +98,13 @@ def _user_for_update(session: Session, username: str) -> User | None:
     return session.scalars(query).first()
 
 
-def _register_failure(user: User, now: datetime) -> None:
+def register_failure(user: User, now: datetime) -> None:
     user.failed_attempts = (user.failed_attempts or 0) + 1
     if user.failed_attempts >= LOCKOUT_THRESHOLD:
         user.locked_until = now + timedelta(minutes=LOCKOUT_MINUTES)
 
 
-def _is_locked(user: User, now: datetime) -> bool:
+def is_locked(user: User, now: datetime) -> bool:
     return user.locked_until is not None and auth_service.as_utc(user.locked_until) > now
 
 
@@ -226,17 +116,17 @@ def _check_factors(user: User | None, password: str, totp_code: str, now: dateti
     password_ok = passwords.verify_password(user.password_hash, password)
     if user.disabled:
         return "DISABLED"
-    if _is_locked(user, now):
+    if is_locked(user, now):
         return "LOCKED"
     if user.locked_until is not None:  # the lock has run out: start counting again
         user.locked_until = None
         user.failed_attempts = 0
     if not password_ok:
-        _register_failure(user, now)
+        register_failure(user, now)
         return "BAD_PASSWORD"
     step = totp.verify_code(user.totp_secret, totp_code, now=now, last_step=user.last_totp_step)
     if step is None:
-        _register_failure(user, now)
+        register_failure(user, now)
         return "BAD_TOTP"
     user.last_totp_step = step
     user.totp_confirmed = True
@@ -255,7 +145,11 @@ def sign_in(
     engine: Engine | None = None,
     now: datetime | None = None,
 ) -> SignInResult:
-    """Sign in with password and TOTP code; return a session token on success."""
+    """Sign in with password and TOTP code; return a session token on success.
+
+    Every attempt is recorded twice over: as a sign-in attempt (for the lockout) and as
+    an audit event (``auth.sign_in``) whose details say why a failure failed.
+    """
     now = now or _now()
     name = normalise_username(username)
     with session_scope(engine) as session:
@@ -269,7 +163,25 @@ def sign_in(
             client=client,
             now=now,
         )
+        details: dict[str, object] = {"username": name[:200], "result": outcome}
+        if user is not None and user.locked_until is not None and outcome != "SUCCESS":
+            details["locked_until"] = auth_service.as_utc(user.locked_until).isoformat()
+
+        def audit(outcome: Outcome) -> None:
+            audit_account_event(
+                session,
+                None,
+                "auth.sign_in",
+                resource_id=user.id if user is not None else None,
+                outcome=outcome,
+                actor=user.id if user is not None else f"unknown:{name[:100]}",
+                actor_role=user.role if user is not None else None,
+                client=client or "unknown",
+                details=details,
+            )
+
         if outcome != "SUCCESS" or user is None:
+            audit(Outcome.DENIED)
             session.commit()
             return SignInResult(ok=False, message=GENERIC_FAILURE, outcome=outcome)
         token = secrets.token_urlsafe(32)
@@ -283,6 +195,8 @@ def sign_in(
             client=client,
         )
         auth_service.add_session(session=session, user_session=user_session)
+        details["session_id"] = user_session.id
+        audit(Outcome.SUCCESS)
         session.commit()
         return SignInResult(
             ok=True,
@@ -294,8 +208,22 @@ def sign_in(
         )
 
 
-def authenticate(token: str, *, engine: Engine | None = None, now: datetime | None = None) -> User:
-    """Return the user of a session token; refuse unknown, ended or idle sessions."""
+@dataclass(frozen=True)
+class Authenticated:
+    """A session token's user, read once, with the session it came from."""
+
+    user: User
+    session_id: str
+
+
+def authenticate_session(
+    token: str, *, engine: Engine | None = None, now: datetime | None = None
+) -> Authenticated:
+    """Return the user and session of a token; refuse unknown, ended or idle sessions.
+
+    The session's last use is written at most once per ``LAST_SEEN_RESOLUTION``, so a
+    burst of requests costs one write, not one each.
+    """
     now = now or _now()
     with session_scope(engine) as session:
         user_session = auth_service.get_session_by_token(session=session, token=token)
@@ -309,6 +237,15 @@ def authenticate(token: str, *, engine: Engine | None = None, now: datetime | No
         if idle > timedelta(minutes=user_session.expires_idle_minutes):
             user_session.revoked_at = now
             user_session.revoked_reason = "IDLE_TIMEOUT"
+            audit_account_event(
+                session,
+                None,
+                "auth.session_expired",
+                resource_id=user_session.user_id,
+                actor=user_session.user_id,
+                client=user_session.client or "unknown",
+                details={"session_id": user_session.id, "idle_seconds": int(idle.total_seconds())},
+            )
             session.commit()
             raise AuthError(
                 f"the session expired after {user_session.expires_idle_minutes} idle minutes; "
@@ -320,12 +257,25 @@ def authenticate(token: str, *, engine: Engine | None = None, now: datetime | No
             user_session.revoked_reason = "ACCOUNT_DISABLED"
             session.commit()
             raise AuthError("the account is disabled; sign in is refused")
-        user_session.last_seen_at = now
-        session.commit()
-        return user
+        if idle >= LAST_SEEN_RESOLUTION:
+            user_session.last_seen_at = now
+            session.commit()
+        session.expunge(user)
+        return Authenticated(user=user, session_id=user_session.id)
 
 
-def sign_out(token: str, *, engine: Engine | None = None, now: datetime | None = None) -> bool:
+def authenticate(token: str, *, engine: Engine | None = None, now: datetime | None = None) -> User:
+    """Return the user of a session token; refuse unknown, ended or idle sessions."""
+    return authenticate_session(token, engine=engine, now=now).user
+
+
+def sign_out(
+    token: str,
+    *,
+    engine: Engine | None = None,
+    now: datetime | None = None,
+    client: str | None = None,
+) -> bool:
     """End the session of ``token``; return whether an open session was ended."""
     now = now or _now()
     with session_scope(engine) as session:
@@ -334,80 +284,14 @@ def sign_out(token: str, *, engine: Engine | None = None, now: datetime | None =
             return False
         user_session.revoked_at = now
         user_session.revoked_reason = "SIGNED_OUT"
+        audit_account_event(
+            session,
+            None,
+            "auth.sign_out",
+            resource_id=user_session.user_id,
+            actor=user_session.user_id,
+            client=client or user_session.client or "unknown",
+            details={"session_id": user_session.id},
+        )
         session.commit()
         return True
-
-
-def revoke_sessions(
-    user_id: str, reason: str, *, engine: Engine | None = None, now: datetime | None = None
-) -> int:
-    """Revoke every open session of a user; return how many were revoked."""
-    if not reason.strip():
-        raise AuthError("give a reason to revoke sessions")
-    now = now or _now()
-    with session_scope(engine) as session:
-        count = auth_service.revoke_user_sessions(
-            session=session, user_id=user_id, reason=reason.strip(), now=now
-        )
-        session.commit()
-    return count
-
-
-def _require_user(session: Session, user_id: str) -> User:
-    user = auth_service.get_user(session=session, user_id=user_id)
-    if user is None:
-        raise AuthError(f"no user has id {user_id!r}")
-    return user
-
-
-def change_password(
-    user_id: str,
-    current_password: str,
-    new_password: str,
-    *,
-    engine: Engine | None = None,
-    now: datetime | None = None,
-) -> int:
-    """Change a user's password and end all their sessions; return how many were ended.
-
-    A wrong current password counts towards the lockout, as at sign-in.
-    """
-    now = now or _now()
-    with session_scope(engine) as session:
-        user = _require_user(session, user_id)
-        if _is_locked(user, now):
-            raise AuthError("the account is locked after repeated failures; try again later")
-        if not passwords.verify_password(user.password_hash, current_password):
-            _register_failure(user, now)
-            session.commit()
-            raise AuthError("the current password is wrong")
-        problems = passwords.check_password_policy(new_password, username=user.username)
-        if new_password == current_password:
-            problems.append("the new password is the same as the current one")
-        if problems:
-            raise PasswordPolicyError(problems)
-        user.password_hash = passwords.hash_password(new_password)
-        user.password_changed_at = now
-        user.failed_attempts = 0
-        count = auth_service.revoke_user_sessions(
-            session=session, user_id=user.id, reason="PASSWORD_CHANGED", now=now
-        )
-        session.commit()
-    return count
-
-
-def disable_user(
-    user_id: str, reason: str, *, engine: Engine | None = None, now: datetime | None = None
-) -> int:
-    """Disable a user (sign-in refused from now on) and end their sessions; return how many."""
-    if not reason.strip():
-        raise AuthError("give a reason to disable a user")
-    now = now or _now()
-    with session_scope(engine) as session:
-        user = _require_user(session, user_id)
-        user.disabled = True
-        count = auth_service.revoke_user_sessions(
-            session=session, user_id=user.id, reason=f"DISABLED: {reason.strip()}", now=now
-        )
-        session.commit()
-    return count

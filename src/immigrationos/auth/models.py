@@ -10,8 +10,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from immigrationos.db.base import Base
 
-ROLES = ("ADMIN", "SUPERVISOR", "ANALYST", "OFFICER", "OVERSIGHT")
-NATIONAL_ROLES = ("ADMIN", "OVERSIGHT")
+ROLES = (
+    "ANALYST",
+    "OFFICER",
+    "SUPERVISOR",
+    "LEGAL",
+    "DETENTION",
+    "WORKSITE_AUDITOR",
+    "OVERSIGHT",
+    "ADMIN",
+)
+# Headquarters roles: their area of responsibility is the whole country (admins read no
+# person data at all). Every other role belongs to one or more field offices.
+NATIONAL_ROLES = ("ANALYST", "OVERSIGHT", "ADMIN")
+OFFICE_ROLES = tuple(r for r in ROLES if r not in NATIONAL_ROLES)
 OUTCOMES = ("SUCCESS", "BAD_PASSWORD", "BAD_TOTP", "LOCKED", "DISABLED", "UNKNOWN_USER")
 
 

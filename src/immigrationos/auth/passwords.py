@@ -7,6 +7,7 @@ A stored hash made with other parameters is upgraded at the next successful sign
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -41,6 +42,20 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
 
 
+_PADDING = re.compile(r"^[\W\d_]*(.*?)[\W\d_]*$")
+
+
+def _padded_common(password: str) -> bool:
+    """Return whether ``password`` is a common password with digits or symbols around it.
+
+    NIST SP 800-63B asks for checks against breached and dictionary passwords;
+    "password1234" and "!!dragon2026" are those with padding that guessers try first.
+    """
+    match = _PADDING.match(password.lower())
+    core = match.group(1) if match else ""
+    return len(core) >= 4 and core != password.lower() and core in common_passwords()
+
+
 def check_password_policy(password: str, *, username: str | None = None) -> list[str]:
     """Return every way ``password`` breaks the policy (an empty list when it is acceptable)."""
     problems: list[str] = []
@@ -52,6 +67,12 @@ def check_password_policy(password: str, *, username: str | None = None) -> list
         problems.append(f"the password is longer than {MAX_LENGTH} characters")
     if password.lower() in common_passwords():
         problems.append("the password is on the list of common passwords; choose another")
+    elif _padded_common(password):
+        problems.append(
+            "the password is a common password with digits or symbols added; choose another"
+        )
+    if len(set(password)) <= 3 and len(password) >= MIN_LENGTH:
+        problems.append("the password repeats too few characters")
     if username and username.strip() and username.strip().lower() in password.lower():
         problems.append("the password contains the username")
     return problems

@@ -3,6 +3,15 @@
 from immigrationos.audit import models as audit_models
 from immigrationos.auth import models as auth_models
 from immigrationos.db.base import Base
+from immigrationos.policy import models as policy_models
+from immigrationos.records import models as records_models
 from immigrationos.sources import models as sources_models
 
-__all__ = ["Base", "audit_models", "auth_models", "sources_models"]
+__all__ = [
+    "Base",
+    "audit_models",
+    "auth_models",
+    "policy_models",
+    "records_models",
+    "sources_models",
+]

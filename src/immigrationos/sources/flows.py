@@ -26,6 +26,7 @@ from immigrationos.audit import models as audit_models
 from immigrationos.audit import service as audit_service
 from immigrationos.config import get_settings
 from immigrationos.db.engine import get_engine, session_scope
+from immigrationos.records import index as records_index
 from immigrationos.sources import lake
 from immigrationos.sources import service as sources_service
 from immigrationos.sources.contract import SOURCE_NAMES, SOURCES, SourceSpec
@@ -301,15 +302,18 @@ def _ingest_file(
             session.commit()
             return SourceReport(spec.name, path.name, "IDENTICAL", batch_id, note=batch.note)
     try:
-        report, quarantine, staged = _prepare(lake_dir, batch, spec, path, data, snapshot)
+        report, quarantine, lake_rows = _prepare(lake_dir, batch, spec, path, data, snapshot)
     except Exception:
         lake.discard(lake_dir, batch_id)
         raise
+    staged = lake_rows.height > 0
     try:
         with session_scope(engine) as session:
             batch.finished_at = _now()
             sources_service.add_batch(session=session, batch=batch)
             sources_service.add_quarantine(session=session, rows=quarantine)
+            # The record index lands with its batch or not at all.
+            records_index.index_rows(session=session, source=spec.name, rows=lake_rows)
             _audit_batch(session, batch)
             session.commit()
     except Exception:
@@ -327,8 +331,11 @@ def _prepare(
     path: Path,
     data: bytes,
     snapshot: bool,
-) -> tuple[SourceReport, pl.DataFrame, bool]:
-    """Validate and version a file; stage its lake rows; fill the batch's counts."""
+) -> tuple[SourceReport, pl.DataFrame, pl.DataFrame]:
+    """Validate and version a file; stage its lake rows; fill the batch's counts.
+
+    Returns the report, the quarantined rows and the lake rows staged (for the index).
+    """
     try:
         split = split_csv(data)
     except CsvFileError as exc:
@@ -410,7 +417,7 @@ def _prepare(
         quarantined_by_reason={str(k): int(v) for k, v in by_reason.items()},
         note=batch.note,
     )
-    return report, quarantine, staged
+    return report, quarantine, lake_rows
 
 
 def split_keys(spec: SourceSpec, split: SplitFile) -> pl.Series:

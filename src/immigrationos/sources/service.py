@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import polars as pl
 from sqlalchemy import func, insert, select
@@ -57,14 +58,48 @@ def get_run(*, session: Session, run_id: str) -> IngestRun | None:
     return session.get(IngestRun, run_id)
 
 
-def list_batches(
-    *, session: Session, source: str | None = None, limit: int = 100
-) -> Sequence[IngestBatch]:
-    """Return the latest batches, newest first, optionally of one source."""
-    query = select(IngestBatch).order_by(IngestBatch.started_at.desc()).limit(limit)
+def _batch_filters(query: Any, source: str | None, status: str | None, run_id: str | None) -> Any:
     if source:
         query = query.where(IngestBatch.source == source)
+    if status:
+        query = query.where(IngestBatch.status == status)
+    if run_id:
+        query = query.where(IngestBatch.run_id == run_id)
+    return query
+
+
+def list_batches(
+    *,
+    session: Session,
+    source: str | None = None,
+    status: str | None = None,
+    run_id: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Sequence[IngestBatch]:
+    """Return the latest batches, newest first, optionally of one source, status or run."""
+    query = _batch_filters(select(IngestBatch), source, status, run_id)
+    query = (
+        query.order_by(IngestBatch.started_at.desc(), IngestBatch.id).limit(limit).offset(offset)
+    )
     return session.scalars(query).all()
+
+
+def count_batches(
+    *,
+    session: Session,
+    source: str | None = None,
+    status: str | None = None,
+    run_id: str | None = None,
+) -> int:
+    """Return how many batches the filters of ``list_batches`` match."""
+    query = _batch_filters(select(func.count()).select_from(IngestBatch), source, status, run_id)
+    return int(session.execute(query).scalar_one())
+
+
+def get_batch(*, session: Session, batch_id: str) -> IngestBatch | None:
+    """Return one batch."""
+    return session.get(IngestBatch, batch_id)
 
 
 def quarantine_reasons(*, session: Session, batch_id: str) -> dict[str, int]:
@@ -78,13 +113,17 @@ def quarantine_reasons(*, session: Session, batch_id: str) -> dict[str, int]:
 
 
 def list_quarantine(
-    *, session: Session, batch_id: str, limit: int = 100, offset: int = 0
+    *,
+    session: Session,
+    batch_id: str,
+    reason_code: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> Sequence[QuarantinedRow]:
-    """Return a batch's quarantined rows in file order."""
+    """Return a batch's quarantined rows in file order, optionally of one reason code."""
+    query = select(QuarantinedRow).where(QuarantinedRow.batch_id == batch_id)
+    if reason_code:
+        query = query.where(QuarantinedRow.reason_code == reason_code)
     return session.scalars(
-        select(QuarantinedRow)
-        .where(QuarantinedRow.batch_id == batch_id)
-        .order_by(QuarantinedRow.line_number)
-        .limit(limit)
-        .offset(offset)
+        query.order_by(QuarantinedRow.line_number).limit(limit).offset(offset)
     ).all()

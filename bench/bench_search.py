@@ -1,0 +1,186 @@
+"""Benchmark: ingest with the record index, then record search latency, on PostgreSQL and SQLite.
+
+Generates a synthetic world (or reuses one given with --world), ingests it into a fresh
+database of each kind (ingest now writes the record index in each batch's transaction),
+then times ``records.service.search`` single-threaded over a mix of queries drawn from
+the world: names with a typo, names with a birth date, birth dates alone, identifiers.
+Target: search p95 under 20 ms on PostgreSQL with 100,000 persons.
+
+    python bench/bench_search.py [--persons 100000] [--world DIR] [--queries 1000]
+        [--backends postgres,sqlite]
+
+PostgreSQL: IMOS_BENCH_POSTGRES_URL (default
+postgresql+psycopg://postgres@127.0.0.1:5432/imos_bench_search); the database is
+created and dropped by the benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).parent))
+from immigrationos.db.engine import build_engine, migrate, session_scope
+from immigrationos.records import service
+from immigrationos.records.models import RecordKey, RecordVersion
+from immigrationos.sources import flows
+from immigrationos.synth.noise import typo
+from immigrationos.synth.world import generate_world
+from machine import header
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/imos_bench_search"
+MIX = (("name_typo", 0.4), ("name_birth_date", 0.2), ("birth_date", 0.2), ("identifier", 0.2))
+
+
+def _postgres_database(url: str, create: bool) -> None:
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+        if create:
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+
+
+def _queries(world: Path, engine: Engine, count: int, seed: int) -> list[tuple[str, dict]]:
+    """Return (kind, search arguments) drawn from the world's true persons and the index."""
+    rnd = random.Random(seed)
+    persons = pl.read_csv(world / "truth" / "persons.csv", infer_schema_length=0)
+    sample = persons.sample(count, seed=seed, with_replacement=True).rows(named=True)
+    with engine.connect() as conn:
+        n_keys = conn.scalar(select(func.count()).select_from(RecordKey.__table__))
+        ids = conn.execute(
+            select(RecordKey.kind, RecordKey.value)
+            .where(RecordKey.kind != "NAME")
+            .order_by(func.random())
+            .limit(count)
+        ).all()
+    del n_keys
+    out = []
+    for i, person in enumerate(sample):
+        kind = rnd.choices([k for k, _ in MIX], [w for _, w in MIX])[0]
+        given, family = person["given_name"], person["family_name"]
+        if rnd.random() < 0.5:
+            given = typo(given, rnd)
+        else:
+            family = typo(family, rnd)
+        birth = dt.date.fromisoformat(person["birth_date"])
+        if kind == "name_typo":
+            out.append((kind, {"name": f"{given} {family}"}))
+        elif kind == "name_birth_date":
+            out.append((kind, {"name": f"{given} {family}", "birth_date": birth}))
+        elif kind == "birth_date":
+            out.append((kind, {"birth_date": birth}))
+        else:
+            value = ids[i % len(ids)][1]
+            if value.isdigit() and len(value) == 9 and rnd.random() < 0.5:
+                value = f"{value[:3]}-{value[3:5]}-{value[5:]}"
+            out.append((kind, {"identifier": value}))
+    return out
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
+
+
+def _search_bench(engine: Engine, queries: list[tuple[str, dict]]) -> None:
+    for _, kwargs in queries[:50]:  # warm caches and prepared statements
+        with session_scope(engine) as session:
+            service.search(session=session, **kwargs)
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    hits: dict[str, list[int]] = defaultdict(list)
+    for kind, kwargs in queries:
+        t0 = time.perf_counter()
+        with session_scope(engine) as session:
+            found = service.search(session=session, **kwargs)
+        by_kind[kind].append((time.perf_counter() - t0) * 1000)
+        hits[kind].append(len(found))
+    every = [ms for values in by_kind.values() for ms in values]
+    print(
+        f"search:  {len(every):,} queries, p50 {_percentile(every, 0.5):.1f} ms, "
+        f"p95 {_percentile(every, 0.95):.1f} ms, p99 {_percentile(every, 0.99):.1f} ms, "
+        f"max {max(every):.1f} ms (single thread, session per query)"
+    )
+    for kind, values in by_kind.items():
+        print(
+            f"  {kind:<16}{len(values):>5} p50 {_percentile(values, 0.5):6.1f} ms "
+            f"p95 {_percentile(values, 0.95):6.1f} ms  hits/query {statistics.mean(hits[kind]):.0f}"
+        )
+
+
+def _run(label: str, url: str, world: Path, lake_dir: Path, count: int, seed: int) -> None:
+    engine = build_engine(url)
+    migrate(engine)
+    t0 = time.perf_counter()
+    report = flows.ingest_directory(world, engine=engine, lake_dir=lake_dir, run_by="bench")
+    elapsed = time.perf_counter() - t0
+    with engine.connect() as conn:
+        versions = conn.scalar(select(func.count()).select_from(RecordVersion.__table__))
+        keys = conn.scalar(select(func.count()).select_from(RecordKey.__table__))
+    with session_scope(engine) as session:
+        records = service.count_records(session=session)
+    rows = report.totals["rows_read"]
+    print(f"-- {label}")
+    print(
+        f"ingest:  {elapsed:.1f} s for {rows:,} rows with the index ({rows / elapsed:,.0f} rows/s): "
+        f"{records:,} records, {versions:,} versions, {keys:,} keys"
+    )
+    _search_bench(engine, _queries(world, engine, count, seed))
+    engine.dispose()
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--world", type=Path, default=None)
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--backends", default="postgres,sqlite")
+    args = parser.parse_args()
+    header("record search")
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    postgres_url = os.environ.get("IMOS_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
+    with tempfile.TemporaryDirectory(prefix="imos-bench-") as tmp:
+        world = args.world
+        if world is None:
+            world = Path(tmp) / "world"
+            t0 = time.perf_counter()
+            generate_world(
+                persons=args.persons,
+                seed=7,
+                as_of=dt.date(2026, 11, 1),
+                out_dir=world,
+                malformed_rate=0.01,
+            )
+            print(f"world:   {args.persons:,} persons generated in {time.perf_counter() - t0:.1f} s")
+        for backend in backends:
+            lake_dir = Path(tmp) / f"lake-{backend}"
+            if backend == "postgres":
+                _postgres_database(postgres_url, create=True)
+                try:
+                    _run("PostgreSQL", postgres_url, world, lake_dir, args.queries, args.seed)
+                finally:
+                    _postgres_database(postgres_url, create=False)
+            elif backend == "sqlite":
+                url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+                _run("SQLite", url, world, lake_dir, args.queries, args.seed)
+            else:
+                raise SystemExit(f"unknown backend {backend!r} (postgres, sqlite)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""What every domain's API views share: errors as problem JSON, who is calling, pagination."""

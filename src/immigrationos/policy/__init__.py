@@ -1,0 +1,1 @@
+"""Lawful use: the data-use policy per source, purposes, authorizations, grants, disclosures."""

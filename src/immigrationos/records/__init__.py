@@ -1,0 +1,1 @@
+"""The record index: every source's current records and their versions, searchable."""

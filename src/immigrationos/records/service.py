@@ -1,0 +1,325 @@
+"""Record search and record pages over the index. Flushes, never commits.
+
+Hot paths use SQLAlchemy Core selects (no ORM objects): a search reads only the columns
+it scores on, ranks in Python, and reads payloads for the hits it returns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy.orm import Session
+
+from immigrationos.records import candidates, normalize, scoring
+from immigrationos.records.models import Record
+from immigrationos.records.models import RecordVersion as RecordVersionRow
+from immigrationos.sources.contract import SOURCES
+
+RECORDS = Record.__table__
+VERSIONS = RecordVersionRow.__table__
+
+# Weights of the criteria in a hit's score (the mean of those asked for).
+W_IDENTIFIER, W_NAME, W_BIRTH_DATE = 3.0, 2.0, 1.0
+# Candidates read per search, as a multiple of max_candidates (at least MIN_CANDIDATE_ROWS).
+CANDIDATE_FACTOR, MIN_CANDIDATE_ROWS = 1.5, 200
+
+
+@dataclass(frozen=True)
+class RecordHit:
+    """One search result: a current record, how well it matched and on what."""
+
+    id: int
+    source: str
+    record_id: str
+    version: int
+    display_name: str
+    birth_date: date | None
+    sex: str | None
+    state: str | None
+    field_office: str | None
+    score: float  # 0..1, higher is better
+    matched_on: tuple[str, ...]  # e.g. ("name", "birth_date", "SSN")
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """The current state of one record, for its page."""
+
+    id: int
+    source: str
+    record_id: str
+    version: int
+    change: str
+    withdrawn: bool
+    display_name: str
+    birth_date: date | None
+    sex: str | None
+    state: str | None
+    zip: str | None
+    field_office: str | None
+    batch_id: str
+    ingested_at: datetime
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RecordVersion:
+    """One version of a record, with its provenance."""
+
+    source: str
+    record_id: str
+    version: int
+    change: str
+    batch_id: str
+    row_hash: str
+    source_file: str
+    line_number: int | None
+    ingested_at: datetime
+    payload: dict[str, Any]
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _check(
+    name: str | None,
+    birth_date: date | None,
+    identifier: str | None,
+    sources: Sequence[str] | None,
+    max_candidates: int,
+) -> None:
+    if name is None and birth_date is None and identifier is None:
+        raise ValueError("search needs at least one of name, birth_date or identifier")
+    if birth_date is not None and (
+        not isinstance(birth_date, date) or isinstance(birth_date, datetime)
+    ):
+        raise ValueError(f"birth_date must be a date, not {type(birth_date).__name__}")
+    if max_candidates < 1:
+        raise ValueError(f"max_candidates must be at least 1, not {max_candidates}")
+    if sources is not None:
+        unknown = sorted(set(sources) - set(SOURCES))
+        if unknown:
+            raise ValueError(f"unknown source(s): {', '.join(unknown)}")
+
+
+def _scope(
+    session: Session,
+    sources: Sequence[str] | None,
+    offices: Sequence[str] | None,
+    include_withdrawn: bool,
+) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if sources is not None:
+        clauses.append(candidates.one_of(session, RECORDS.c.source, sorted(set(sources))))
+    if offices is not None:
+        clauses.append(candidates.one_of(session, RECORDS.c.field_office, sorted(set(offices))))
+    if not include_withdrawn:
+        clauses.append(RECORDS.c.withdrawn == false())
+    return clauses
+
+
+Ranked = list[tuple[float, tuple[str, ...], candidates.Candidate]]
+
+
+def _rank(
+    found: dict[int, candidates.Candidate],
+    scorer: scoring.NameScorer | None,
+    birth_date: date | None,
+    by_identifier: bool,
+) -> Ranked:
+    """Return the candidates that match, with score and criteria met, best first."""
+    ranked = []
+    for candidate in found.values():
+        total = weight = 0.0
+        matched: list[str] = []
+        if scorer is not None:
+            similarity = scorer.score(candidate.given, candidate.family)
+            if similarity >= scoring.MIN_NAME_SCORE:
+                matched.append("name")
+            elif not by_identifier:
+                continue
+            total, weight = total + W_NAME * similarity, weight + W_NAME
+        if birth_date is not None:
+            nearness = scoring.birth_date_score(birth_date, candidate.birth_date)
+            if nearness > 0:
+                matched.append("birth_date")
+            elif not by_identifier:
+                continue
+            total, weight = total + W_BIRTH_DATE * nearness, weight + W_BIRTH_DATE
+        if by_identifier:
+            matched.extend(sorted(candidate.kinds))
+            total, weight = total + W_IDENTIFIER, weight + W_IDENTIFIER
+        ranked.append((round(total / weight, 6), tuple(matched), candidate))
+    ranked.sort(key=lambda hit: (-hit[0], hit[2].source, hit[2].record_id))
+    return ranked
+
+
+def search(
+    *,
+    session: Session,
+    name: str | None = None,
+    birth_date: date | None = None,
+    identifier: str | None = None,
+    sources: Sequence[str] | None = None,
+    offices: Sequence[str] | None = None,
+    include_withdrawn: bool = False,
+    max_candidates: int = 500,
+) -> list[RecordHit]:
+    """Return current records matching a name, birth date and/or identifier, best first.
+
+    Args:
+        name: a person's name in any order, tolerant of typos, phonetic variants, accents,
+            hyphens and a missing second surname.
+        birth_date: alone, the records born on that day (or with day and month swapped, or
+            the year off by one); with a name, it narrows the name's matches to records
+            whose birth date is that or near it (records without one are left out).
+        identifier: any identifier (SSN, ITIN, A-number with or without its A, passport,
+            I-94, FBI, receipt, licence, state ID, EIN, ...); dashes and spaces ignored.
+            It selects the records; a name and birth date given with it only rank them.
+        sources: only these sources (all by default).
+        offices: only records of these field offices; None for every area (records
+            without a location included), an empty sequence for nothing.
+        include_withdrawn: also records withdrawn from their source.
+        max_candidates: the most hits returned (the caller filters and paginates).
+
+    Returns:
+        Hits, best first (score, then source and record id).
+
+    Raises:
+        ValueError: no criterion, a name or identifier without letters or digits, an
+            unknown source, or max_candidates below 1.
+    """
+    _check(name, birth_date, identifier, sources, max_candidates)
+    name_query = normalize.query_keys(name) if name is not None else None
+    values = normalize.identifier_candidates(identifier) if identifier is not None else None
+    if (offices is not None and not offices) or (sources is not None and not sources):
+        return []
+    scope = _scope(session, sources, offices, include_withdrawn)
+    read = max(MIN_CANDIDATE_ROWS, int(CANDIDATE_FACTOR * max_candidates))
+    scorer = scoring.NameScorer(name_query.words) if name_query is not None else None
+    if values is not None:
+        ranks = name is not None or birth_date is not None
+        found = candidates.by_identifier(session, values, scope, read if ranks else max_candidates)
+        ranked = _rank(found, scorer, birth_date, by_identifier=True)
+    elif name_query is not None and birth_date is not None:
+        # Few people share a birth date: score the names of all born near it, so a name
+        # too mistyped for its keys is found too.
+        found = candidates.by_birth_date(session, birth_date, scope, read, days=scoring.DAYS_OFF)
+        ranked = _rank(found, scorer, birth_date, by_identifier=False)
+    elif name_query is not None:
+        scoped = sources is not None or offices is not None
+        found = candidates.by_name(session, name_query, scope, read, scoped=scoped)
+        ranked = _rank(found, scorer, None, by_identifier=False)
+    else:
+        assert birth_date is not None
+        found = candidates.by_birth_date(session, birth_date, scope, read)
+        ranked = _rank(found, None, birth_date, by_identifier=False)
+    return _hits(session, ranked[:max_candidates])
+
+
+def _hits(session: Session, ranked: Ranked) -> list[RecordHit]:
+    if not ranked:
+        return []
+    ids = [candidate.id for _, _, candidate in ranked]
+    rows = session.execute(
+        select(
+            RECORDS.c.id,
+            RECORDS.c.version,
+            RECORDS.c.display_name,
+            RECORDS.c.sex,
+            RECORDS.c.state,
+            RECORDS.c.field_office,
+            RECORDS.c.payload,
+        ).where(candidates.one_of(session, RECORDS.c.id, ids))
+    ).all()
+    details = {row[0]: row for row in rows}
+    hits = []
+    for score, matched, candidate in ranked:
+        row = details[candidate.id]
+        hits.append(
+            RecordHit(
+                id=candidate.id,
+                source=candidate.source,
+                record_id=candidate.record_id,
+                version=row[1],
+                display_name=row[2],
+                birth_date=candidate.birth_date,
+                sex=row[3],
+                state=row[4],
+                field_office=row[5],
+                score=score,
+                matched_on=matched,
+                payload=json.loads(row[6]),
+            )
+        )
+    return hits
+
+
+def get_record(*, session: Session, source: str, record_id: str) -> RecordRow | None:
+    """Return the current state of one record (withdrawn ones too), or None."""
+    row = session.execute(
+        select(RECORDS).where(RECORDS.c.source == source, RECORDS.c.record_id == record_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    m = row._mapping
+    return RecordRow(
+        id=m["id"],
+        source=m["source"],
+        record_id=m["record_id"],
+        version=m["version"],
+        change=m["change"],
+        withdrawn=bool(m["withdrawn"]),
+        display_name=m["display_name"],
+        birth_date=m["birth_date"],
+        sex=m["sex"],
+        state=m["state"],
+        zip=m["zip"],
+        field_office=m["field_office"],
+        batch_id=m["batch_id"],
+        ingested_at=_utc(m["ingested_at"]),
+        payload=json.loads(m["payload"]),
+    )
+
+
+def list_versions(*, session: Session, source: str, record_id: str) -> list[RecordVersion]:
+    """Return every version of one record, oldest first (empty when there is none)."""
+    rows = session.execute(
+        select(VERSIONS)
+        .where(VERSIONS.c.source == source, VERSIONS.c.record_id == record_id)
+        .order_by(VERSIONS.c.version)
+    ).all()
+    return [
+        RecordVersion(
+            source=m["source"],
+            record_id=m["record_id"],
+            version=m["version"],
+            change=m["change"],
+            batch_id=m["batch_id"],
+            row_hash=m["row_hash"],
+            source_file=m["source_file"],
+            line_number=m["line_number"],
+            ingested_at=_utc(m["ingested_at"]),
+            payload=json.loads(m["payload"]),
+        )
+        for m in (row._mapping for row in rows)
+    ]
+
+
+def count_records(
+    *, session: Session, source: str | None = None, include_withdrawn: bool = True
+) -> int:
+    """Return how many records the index holds (of one source; withdrawn ones included)."""
+    query = select(func.count()).select_from(RECORDS)
+    if source is not None:
+        query = query.where(RECORDS.c.source == source)
+    if not include_withdrawn:
+        query = query.where(RECORDS.c.withdrawn == false())
+    return int(session.execute(query).scalar_one())

@@ -21,11 +21,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from immigrationos import __version__, cli_platform
+from immigrationos import __version__, cli_platform, demo_accounts
+from immigrationos.auth.principal import Principal
 from immigrationos.config import get_settings
 from immigrationos.db.engine import get_engine, session_scope
 from immigrationos.reference import field_offices
 from immigrationos.reference import geocode as geocoding
+from immigrationos.sources import access as sources_access
 from immigrationos.sources import flows as ingest_flows
 from immigrationos.sources import service as sources_service
 from immigrationos.synth import world as synth_world
@@ -210,6 +212,11 @@ def demo(
     console.rule("[bold]2. Ingest")
     result = _run_ingest(out, False, None)
     _print_ingest(result)
+    console.rule("[bold]3. Accounts and a SAMPLE authorization")
+    setup = demo_accounts.seed_demo(
+        get_engine(), settings.var_dir, by=Principal.operator(settings.operator)
+    )
+    cli_platform.print_demo_setup(setup, settings.var_dir)
     console.rule("[bold]Summary")
     totals = result.totals
     console.print(
@@ -241,16 +248,25 @@ def batches(
 @app.command()
 def quarantine(
     batch_id: Annotated[str, typer.Argument(help="The batch's id (see imos batches).")],
+    purpose: Annotated[
+        str, typer.Option(help="The purpose of this read (a purpose id; see imos purposes).")
+    ],
     limit: Annotated[int, typer.Option(help="How many rows.")] = 50,
 ) -> None:
-    """Show a batch's quarantined rows: line, reason, raw text."""
-    with session_scope(get_engine()) as session:
-        rows = sources_service.list_quarantine(session=session, batch_id=batch_id, limit=limit)
-        table = Table(title=f"Quarantine of batch {batch_id}")
-        for name in ("line", "code", "reason", "raw text"):
-            table.add_column(name, overflow="fold")
-        for q in rows:
-            table.add_row(str(q.line_number), q.reason_code, q.reason, q.raw_text[:120])
+    """Show a batch's quarantined rows (person data: under a purpose, audited as the operator)."""
+    operator = Principal.operator(get_settings().operator)
+    try:
+        rows = sources_access.read_quarantine(
+            get_engine(), operator, purpose, batch_id, limit=limit
+        )
+    except sources_access.ReadRefused as exc:
+        err.print(f"[red]refused:[/] {exc}")
+        raise typer.Exit(2) from exc
+    table = Table(title=f"Quarantine of batch {batch_id}")
+    for name in ("line", "code", "reason", "raw text"):
+        table.add_column(name, overflow="fold")
+    for q in rows:
+        table.add_row(str(q.line_number), q.reason_code, q.reason, q.raw_text[:120])
     console.print(table)
 
 

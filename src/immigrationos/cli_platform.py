@@ -10,15 +10,23 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
 
+from immigrationos import demo_accounts
 from immigrationos.audit import flows as audit_flows
 from immigrationos.audit import signing
 from immigrationos.auth import accounts as auth_accounts
 from immigrationos.auth import errors as auth_errors
 from immigrationos.auth.principal import Principal
 from immigrationos.config import get_settings
-from immigrationos.db.engine import get_engine
+from immigrationos.db.engine import get_engine, session_scope
+from immigrationos.policy import flows as policy_flows
+from immigrationos.policy.errors import PolicyError
+from immigrationos.policy.schemas import PurposeCreate
+from immigrationos.records import flows as records_flows
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -28,7 +36,106 @@ def register(app: typer.Typer) -> None:
     """Add the platform-core commands to the ``imos`` command line."""
     app.add_typer(users_app, name="users")
     app.add_typer(audit_app, name="audit")
+    app.add_typer(purposes_app, name="purposes")
     app.command()(serve)
+    app.command()(reindex)
+
+
+def _operator() -> Principal:
+    return Principal.operator(get_settings().operator)
+
+
+def print_demo_setup(setup: demo_accounts.DemoSetup, var_dir: Path) -> None:
+    """Print the demo's sign-in details and its SAMPLE authorization."""
+    table = Table(title=f"Demo users (field roles in the {setup.office})")
+    for name in ("username", "role", "password", "TOTP secret", "code now"):
+        table.add_column(name, overflow="fold")
+    for cred in setup.credentials:
+        table.add_row(
+            cred.username,
+            cred.role,
+            cred.password,
+            cred.totp_secret,
+            demo_accounts.current_code(cred),
+        )
+    console.print(table)
+    console.print(
+        f"Kept in {demo_accounts.credentials_path(var_dir)} (owner-readable only). Sign in at "
+        "POST /api/v1/auth/sign-in after `imos serve` with username, password and the "
+        "authenticator code of the secret (or the code shown, within 30 s).\n"
+        f"SAMPLE criminal investigation (synthetic), purpose id {setup.sample_purpose_id}: "
+        f"a sample § 6103(i)(1) order {setup.sample_order_id or '(none: no IRS records)'} and "
+        f"a sample judicial warrant {setup.sample_warrant_id or '(none: no warrant-state DMV records)'} "
+        "name a few subjects, so IRS and DMV rules can be seen to allow as well as refuse."
+    )
+
+
+purposes_app = typer.Typer(
+    help="Purposes under which person data is read (required for every read)."
+)
+
+
+@purposes_app.command("create")
+def purposes_create(
+    kind: Annotated[str, typer.Option(help="CASE, LEAD, CRIMINAL_INVESTIGATION or BATCH.")],
+    reference: Annotated[str, typer.Option(help="The case, lead or investigation number.")],
+    title: Annotated[str, typer.Option(help="A short title.")],
+    justification: Annotated[str, typer.Option(help="Why the data is needed.")],
+) -> None:
+    """Declare a purpose as the operator; print its id for --purpose."""
+    try:
+        purpose = policy_flows.create_purpose(
+            principal=_operator(),
+            data=PurposeCreate.model_validate(
+                {
+                    "kind": kind,
+                    "reference": reference,
+                    "title": title,
+                    "justification": justification,
+                }
+            ),
+            engine=get_engine(),
+        )
+    except (PolicyError, ValidationError) as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"purpose {purpose.id} ({purpose.kind} {purpose.reference})")
+
+
+@purposes_app.command("list")
+def purposes_list(
+    include_closed: Annotated[bool, typer.Option(help="Closed purposes too.")] = False,
+) -> None:
+    """List the purposes the operator can see."""
+    with session_scope(get_engine()) as session:
+        found = policy_flows.list_purposes(
+            session=session, principal=_operator(), include_closed=include_closed
+        )
+        table = Table(title="Purposes")
+        for name in ("id", "kind", "reference", "title", "office", "created by", "closed"):
+            table.add_column(name, overflow="fold")
+        for p in found:
+            table.add_row(
+                p.id, p.kind, p.reference, p.title, p.field_office or "national", p.created_by,
+                "yes" if p.closed_at else "",
+            )  # fmt: skip
+    console.print(table)
+
+
+def reindex() -> None:
+    """Rebuild the record index from the lake (after an upgrade or an AOR table change)."""
+    with Progress(console=console) as bar:
+        task = bar.add_task("reindex", total=None)
+
+        def step(source: str, done: int, total: int) -> None:
+            bar.update(task, description=f"reindex {source}", completed=done, total=total)
+
+        report = records_flows.reindex(get_engine(), progress=step, run_by=_operator().actor)
+    totals = report.totals
+    console.print(
+        f"record index rebuilt: {totals['records']:,} records, {totals['versions']:,} versions, "
+        f"{totals['keys']:,} search keys"
+    )
 
 
 def serve(

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from immigrationos.auth import accounts, totp
 from immigrationos.auth import service as auth_service
@@ -23,6 +23,8 @@ from immigrationos.auth.models import ROLES
 from immigrationos.auth.permissions import is_office_scoped
 from immigrationos.auth.principal import Principal
 from immigrationos.db.engine import session_scope
+from immigrationos.policy import demo as policy_demo
+from immigrationos.records.models import Record
 
 DEMO_PREFIX = "demo."
 
@@ -109,3 +111,64 @@ def seed_demo_users(
 def current_code(credential: DemoCredential) -> str:
     """Return the TOTP code of a demo user for now."""
     return totp.code_at(credential.totp_secret, datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    """What the demo set up for people to sign in and try every capability."""
+
+    office: str
+    credentials: list[DemoCredential]
+    sample_purpose_id: str
+    sample_order_id: str | None
+    sample_warrant_id: str | None
+
+
+def busiest_office(engine: Engine, default: str = "Los Angeles Field Office") -> str:
+    """Return the field office with the most records (where the demo's field users work)."""
+    with session_scope(engine) as session:
+        row = session.execute(
+            select(Record.field_office, func.count())
+            .where(Record.field_office.is_not(None))
+            .group_by(Record.field_office)
+            .order_by(func.count().desc(), Record.field_office)
+            .limit(1)
+        ).first()
+    return str(row[0]) if row else default
+
+
+def _payloads(engine: Engine, source: str, limit: int) -> list[dict[str, object]]:
+    with session_scope(engine) as session:
+        texts = session.scalars(
+            select(Record.payload)
+            .where(Record.source == source, Record.withdrawn.is_(False))
+            .order_by(Record.record_id)
+            .limit(limit)
+        ).all()
+    return [json.loads(t) for t in texts]
+
+
+def seed_demo(engine: Engine, var_dir: Path, *, by: Principal) -> DemoSetup:
+    """Seed the demo's users and its SAMPLE purpose and authorizations (idempotent)."""
+    office = busiest_office(engine)
+    creds = seed_demo_users(engine, var_dir, office, by=by)
+    records = {
+        "irs_w2": _payloads(engine, "irs_w2", 3),
+        "irs_itin": _payloads(engine, "irs_itin", 3),
+        "dmv_licenses": _payloads(engine, "dmv_licenses", 5000),
+    }
+    subjects = policy_demo.pick_demo_subjects(records)
+    seeded = policy_demo.seed_demo_authorization(
+        engine,
+        by,
+        irs_subjects=subjects.irs,
+        dmv_subjects=subjects.dmv,
+        dmv_states=subjects.dmv_states,
+    )
+    return DemoSetup(
+        office=office,
+        credentials=creds,
+        sample_purpose_id=seeded.purpose.id,
+        sample_order_id=seeded.order.id if seeded.order else None,
+        sample_warrant_id=seeded.warrant.id if seeded.warrant else None,
+    )

@@ -27,9 +27,9 @@ def test_notice_is_served_and_must_be_accepted(api: Api) -> None:
             "accept_notice": False,
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
-    assert "notice" in response.json()["detail"]
+    assert "accept_notice" in response.json()["detail"]
 
 
 def test_sign_in_needs_both_factors_and_says_nothing_about_which(api: Api) -> None:

@@ -122,7 +122,20 @@ def require(permission: Permission) -> Any:
             "(see docs/permissions.md)",
         )
 
+    check.permission = permission  # type: ignore[attr-defined]  # read by route_permission
     return Depends(check)
+
+
+def route_permission(route: Any) -> Permission | None:
+    """Return the permission a route requires (None for the public and self-service ones)."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependant = pending.pop()
+        found = getattr(dependant.call, "permission", None)
+        if isinstance(found, Permission):
+            return found
+        pending.extend(dependant.dependencies)
+    return None
 
 
 def audit(

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -115,6 +116,18 @@ def install(app: FastAPI) -> None:
             detail = f"there is no {request.method} {request.url.path} in this API (see /docs)"
         return problem_response(
             exc.status_code, f"http-{exc.status_code}", detail, instance=request.url.path
+        )
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value (a NUL character, a number out of range): the
+        # request's transaction is rolled back, nothing was written.
+        return problem_response(
+            400,
+            "value-not-storable",
+            "a value of the request cannot be stored or searched (a NUL character or a "
+            "number out of range); nothing was changed",
+            instance=request.url.path,
         )
 
     @app.exception_handler(Exception)

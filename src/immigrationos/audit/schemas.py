@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from immigrationos.apikit.types import UtcDateTime
 from immigrationos.audit.models import AuditEvent
 from immigrationos.audit.service import VerificationReport
 
@@ -16,7 +16,7 @@ class AuditEventRead(BaseModel):
     """One audit event, with the hashes that chain it."""
 
     seq: int
-    at: datetime
+    at: UtcDateTime
     actor: str
     actor_role: str | None
     action: str

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from immigrationos.apikit.types import UtcDateTime
 from immigrationos.auth import permissions
 from immigrationos.auth.models import ROLES, User
 
@@ -27,7 +28,10 @@ class SignIn(BaseModel):
     username: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=1, max_length=1024)
     totp_code: str = Field(min_length=1, max_length=16, description="The authenticator's code.")
-    accept_notice: bool = Field(description="True: the system-use notice was shown and accepted.")
+    accept_notice: Literal[True] = Field(
+        description="Must be true: the system-use notice (GET /api/v1/auth/notice) was shown "
+        "and accepted."
+    )
 
 
 class UserRead(BaseModel):
@@ -40,8 +44,8 @@ class UserRead(BaseModel):
     field_offices: list[str]
     national: bool = Field(description="True when the area of responsibility is the country.")
     disabled: bool
-    locked_until: datetime | None
-    created_at: datetime
+    locked_until: UtcDateTime | None
+    created_at: UtcDateTime
     created_by: str
     permissions: list[str]
     grants: list[str] = Field(default_factory=list)

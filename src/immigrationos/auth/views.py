@@ -62,13 +62,6 @@ def notice() -> SystemUseNotice:
 )
 def sign_in(body: SignIn, request: Request, engine: EngineDep) -> SignedIn:
     """Start a session; both factors are required, and the notice must be accepted."""
-    if not body.accept_notice:
-        raise Problem(
-            400,
-            "notice-not-accepted",
-            "read the system-use notice (GET /api/v1/auth/notice) and sign in with "
-            "accept_notice: true",
-        )
     result = auth_flows.sign_in(
         body.username, body.password, body.totp_code, client=client_of(request), engine=engine
     )
@@ -154,7 +147,9 @@ def list_users(
     session: SessionDep,
     page: PageDep,
     principal: Annotated[Principal, require(Permission.USERS_READ)],
-    role: Annotated[str | None, Query(description=f"One of {', '.join(ROLES)}.")] = None,
+    role: Annotated[
+        str | None, Query(description="Only this role.", json_schema_extra={"enum": list(ROLES)})
+    ] = None,
 ) -> Page[UserRead]:
     """Return accounts by username, optionally of one role."""
     if role is not None and role not in ROLES:

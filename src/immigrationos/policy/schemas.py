@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+
+from datetime import date
 
 from pydantic import (
     BaseModel,
@@ -13,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from immigrationos.apikit.types import UtcDateTime
 from immigrationos.policy.kinds import (
     IRC_6103_KINDS,
     AuthorizationKind,
@@ -29,9 +32,16 @@ IRS_SOURCES = ("irs_w2", "irs_itin")
 DMV_SOURCE = "dmv_licenses"
 
 
+# "Holds a visible character": not whitespace, not a control character. The same
+# pattern in the OpenAPI schema (ECMA regex) and in the validator (Python regex), with
+# the characters the two engines disagree on about whitespace excluded explicitly.
+NOT_BLANK = "[^\\s\\x00-\\x1f\\x7f-\\x9f\\ufeff]"
+_VISIBLE = re.compile(NOT_BLANK)
+
+
 def _required(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty")
+    if not _VISIBLE.search(value):
+        raise ValueError("must hold a visible character")
     return value.strip()
 
 
@@ -41,9 +51,9 @@ class PurposeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: PurposeKind
-    reference: str = Field(max_length=200)
-    title: str = Field(max_length=200)
-    justification: str
+    reference: str = Field(max_length=200, pattern=NOT_BLANK)
+    title: str = Field(max_length=200, pattern=NOT_BLANK)
+    justification: str = Field(max_length=4000, pattern=NOT_BLANK)
     # Office-scoped users: one of their offices (their only one when omitted).
     field_office: str | None = Field(default=None, max_length=200)
 
@@ -62,8 +72,8 @@ class PurposeRead(BaseModel):
     justification: str
     field_office: str | None
     created_by: str
-    created_at: datetime
-    closed_at: datetime | None
+    created_at: UtcDateTime
+    closed_at: UtcDateTime | None
     closed_by: str | None
 
 
@@ -88,8 +98,8 @@ class AuthorizationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: AuthorizationKind
-    reference: str = Field(max_length=200)
-    issued_by: str = Field(max_length=200)
+    reference: str = Field(max_length=200, pattern=NOT_BLANK)
+    issued_by: str = Field(max_length=200, pattern=NOT_BLANK)
     issued_on: date
     expires_on: date | None = None
     sources: list[str] = Field(min_length=1)
@@ -158,8 +168,8 @@ class AuthorizationRead(BaseModel):
     subjects: list[dict[str, str]]
     states: list[str]
     recorded_by: str
-    recorded_at: datetime
-    revoked_at: datetime | None
+    recorded_at: UtcDateTime
+    revoked_at: UtcDateTime | None
     revoked_by: str | None
     revoked_reason: str | None
 
@@ -169,9 +179,9 @@ class AccessGrantCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    user_id: str
+    user_id: str = Field(max_length=36, pattern=NOT_BLANK)
     grant: Grant
-    reason: str
+    reason: str = Field(max_length=1000, pattern=NOT_BLANK)
 
     _check = field_validator("user_id", "reason")(_required)
 
@@ -186,8 +196,8 @@ class AccessGrantRead(BaseModel):
     grant: str
     reason: str
     granted_by: str
-    granted_at: datetime
-    revoked_at: datetime | None
+    granted_at: UtcDateTime
+    revoked_at: UtcDateTime | None
     revoked_by: str | None
 
 
@@ -209,7 +219,7 @@ class DisclosureRead(BaseModel):
 
     id: str
     disclosed_by: str
-    disclosed_at: datetime
+    disclosed_at: UtcDateTime
     recipient: str
     recipient_type: RecipientType
     purpose_id: str
@@ -226,7 +236,7 @@ class AccountingEntry(BaseModel):
     """
 
     disclosure_id: str
-    disclosed_at: datetime
+    disclosed_at: UtcDateTime
     recipient: str
     recipient_type: str
     legal_basis: str
@@ -240,7 +250,7 @@ class RevocationRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str
+    reason: str = Field(max_length=1000, pattern=NOT_BLANK)
 
     _check = field_validator("reason")(_required)
 

@@ -40,6 +40,7 @@ from immigrationos.policy.schemas import (
 )
 from immigrationos.sources.contract import SOURCES
 
+SUBJECT_PATTERN = "^(" + "|".join(n for n, s in SOURCES.items() if s.person_records) + "):.+$"
 router = APIRouter(tags=["lawful use"])
 IdPath = Annotated[str, Path(max_length=36)]
 
@@ -323,7 +324,12 @@ def accounting(
     session: SessionDep,
     principal: Annotated[Principal, require(Permission.DISCLOSURES_READ)],
     subject_key: Annotated[
-        str, Query(max_length=300, description="Whom: 'source:record_id' for now.")
+        str,
+        Query(
+            max_length=300,
+            pattern=SUBJECT_PATTERN,
+            description="Whom: 'source:record_id' of a person-record source, for now.",
+        ),
     ],
     purpose: PurposeHeader = None,
     for_subject: Annotated[

@@ -262,3 +262,16 @@ def read_versions(
         )
         for v in versions
     ]
+
+
+def records_for_disclosure(
+    session: Session, principal: Principal, purpose: str | None, refs: list[tuple[str, str]]
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """Return the records to disclose, each one the caller may read in their area."""
+    found = []
+    for source, record_id in dict.fromkeys(refs):
+        row, _ctx, _decision = _visible(
+            session, principal, purpose, source, record_id, "disclosure.create"
+        )
+        found.append((row.source, row.record_id, row.payload))
+    return found

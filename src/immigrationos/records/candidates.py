@@ -12,8 +12,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, String, and_, any_, case, func, literal, or_
-from sqlalchemy import select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    String,
+    and_,
+    any_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -125,15 +135,21 @@ def by_name(
     them: the sound of both words twice), and only the best-counted records are read. When ``scoped`` (offices or sources narrow the
     search) and the cut left too few in scope, the read is widened and repeated.
     """
+    found: dict[int, Candidate] = {}
     if query.prefixes:
+        # One word: first the records of that very family name, then those sounding alike.
+        exact_family = select(*COLUMNS).where(
+            one_of(session, RECORDS.c.family_name, query.family_names), *scope
+        )
+        add(found, session.execute(exact_family.limit(limit)).all())
         matches: ColumnElement[bool] = or_(
             *[and_(KEYS.c.value >= p, KEYS.c.value < p[:-1] + ";") for p in query.prefixes]
         )
-        exact: Sequence[str] = sorted(query.word_keys)
+        weight: Any = literal(1)
     else:
         matches = one_of(session, KEYS.c.value, sorted(query.keys))
-        exact = sorted(k for k, w in query.keys.items() if w > 1)
-    weight = case((one_of(session, KEYS.c.value, exact), 2), else_=1)
+        double = sorted(k for k, w in query.keys.items() if w > 1)
+        weight = case((one_of(session, KEYS.c.value, double), 2), else_=1)
     cut = limit
     while True:
         counted = (
@@ -160,6 +176,5 @@ def by_name(
         if not scoped or len(in_scope) >= limit or total <= cut:
             break
         cut *= WIDEN
-    found: dict[int, Candidate] = {}
-    add(found, in_scope)
+    add(found, in_scope[: max(0, limit - len(found))] if query.prefixes else in_scope)
     return found

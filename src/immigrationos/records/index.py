@@ -10,22 +10,16 @@ law) and is left out.
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from immigrationos.records import normalize
+from immigrationos.records import bulk, normalize
 from immigrationos.reference import field_offices
 from immigrationos.reference import normalize as address
 from immigrationos.sources.contract import SOURCES
-
-CHUNK_ROWS = 100_000
-ANALYZE_AFTER = 20_000  # records in one call after which PostgreSQL's statistics are renewed
 
 # (column, kind) of each source's identifiers; a kind may depend on the row (see _kind_of).
 IDENTIFIER_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -65,12 +59,6 @@ VERSION_COLUMNS = (
     "line_number", "ingested_at", "payload",
 )  # fmt: skip
 KEY_COLUMNS = ("record_pk", "kind", "value")
-
-_STAGE_TYPES = {
-    "version": "INTEGER",
-    "withdrawn": "BOOLEAN",
-    "birth_date": "DATE",
-}
 
 
 @dataclass(frozen=True)
@@ -241,99 +229,13 @@ def index_rows(*, session: Session, source: str, rows: pl.DataFrame) -> IndexCou
         return IndexCounts()
     frames = build(source, rows)
     session.flush()
-    loader = _Loader(session)
+    loader = bulk.Loader(session)
     loader.append("record_versions", VERSION_COLUMNS, frames.versions)
-    loader.stage_records(frames.records)
-    loader.execute(
-        "DELETE FROM record_keys WHERE record_pk IN (SELECT r.id FROM records r "
-        f"JOIN {_STAGE} s ON r.source = s.source AND r.record_id = s.record_id)"
-    )
-    updates = ", ".join(f"{c} = excluded.{c}" for c in RECORD_COLUMNS[2:])
-    columns = ", ".join(RECORD_COLUMNS)
-    ids = loader.fetch(
-        f"INSERT INTO records ({columns}) SELECT {columns} FROM {_STAGE} WHERE true "
-        f"ON CONFLICT (source, record_id) DO UPDATE SET {updates} RETURNING record_id, id"
-    )
-    loader.execute(f"DROP TABLE {_STAGE}")
-    mapping = pl.DataFrame(ids, schema={"record_id": pl.Utf8, "record_pk": pl.Int64}, orient="row")
-    keys = frames.keys.join(mapping, on="record_id", how="inner").select(KEY_COLUMNS)
+    if loader.source_is_empty(source):
+        ids = loader.insert_records(RECORD_COLUMNS, frames.records)
+    else:
+        ids = loader.upsert_records(RECORD_COLUMNS, frames.records)
+    keys = frames.keys.join(ids, on="record_id", how="inner").select(KEY_COLUMNS)
     loader.append("record_keys", KEY_COLUMNS, keys.sort(KEY_COLUMNS))
-    if loader.postgres and len(ids) >= ANALYZE_AFTER:
-        # Fresh statistics now, not at autovacuum's next round: plans of searches depend on them.
-        loader.execute("ANALYZE records, record_keys, record_versions")
-    return IndexCounts(records=len(ids), versions=frames.versions.height, keys=keys.height)
-
-
-_STAGE = "_records_stage"
-
-
-class _Loader:
-    """Bulk writes on the session's own connection (its transaction): COPY or executemany."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.postgres = session.get_bind().dialect.name == "postgresql"
-
-    def execute(self, sql: str) -> None:
-        self.session.execute(text(sql))
-
-    def fetch(self, sql: str) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in self.session.execute(text(sql)).all()]
-
-    def _dbapi(self) -> Any:
-        return self.session.connection().connection.dbapi_connection
-
-    def _wire(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """Return the frame with dates and times as the driver and SQLAlchemy expect them."""
-        casts = []
-        for name, dtype in frame.schema.items():
-            if dtype == pl.Datetime:
-                fmt = "%Y-%m-%d %H:%M:%S%.6f" + ("+00" if self.postgres else "")
-                casts.append(pl.col(name).dt.strftime(fmt))
-            elif dtype == pl.Date:
-                casts.append(pl.col(name).dt.strftime("%Y-%m-%d"))
-        return frame.with_columns(casts) if casts else frame
-
-    def append(self, table: str, columns: Sequence[str], frame: pl.DataFrame) -> None:
-        """Insert the rows of ``frame`` (columns in order) into ``table``."""
-        if frame.height == 0:
-            return
-        frame = self._wire(frame.select(columns))
-        names = ", ".join(columns)
-        if self.postgres:
-            with (
-                self._dbapi().cursor() as cursor,
-                cursor.copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)") as copy,
-            ):
-                for chunk in _csv_chunks(frame):
-                    copy.write(chunk)
-        else:
-            marks = ", ".join("?" for _ in columns)
-            cursor = self._dbapi().cursor()
-            try:
-                for part in frame.iter_slices(CHUNK_ROWS):
-                    cursor.executemany(
-                        f"INSERT INTO {table} ({names}) VALUES ({marks})", part.iter_rows()
-                    )
-            finally:
-                cursor.close()
-
-    def stage_records(self, records: pl.DataFrame) -> None:
-        """Create the temporary staging table of current records and fill it."""
-        self.execute(f"DROP TABLE IF EXISTS {_STAGE}")
-        columns = ", ".join(f"{c} {_stage_type(c, self.postgres)}" for c in RECORD_COLUMNS)
-        self.execute(f"CREATE TEMPORARY TABLE {_STAGE} ({columns})")
-        self.append(_STAGE, RECORD_COLUMNS, records)
-
-
-def _stage_type(column: str, postgres: bool) -> str:
-    if column == "ingested_at":
-        return "TIMESTAMP WITH TIME ZONE" if postgres else "TEXT"
-    return _STAGE_TYPES.get(column, "TEXT")
-
-
-def _csv_chunks(frame: pl.DataFrame) -> Iterator[bytes]:
-    for part in frame.iter_slices(CHUNK_ROWS):
-        buffer = io.BytesIO()
-        part.write_csv(buffer, include_header=False)
-        yield buffer.getvalue()
+    loader.refresh_statistics(ids.height)
+    return IndexCounts(records=ids.height, versions=frames.versions.height, keys=keys.height)

@@ -37,11 +37,18 @@ class Record(Base):
         UniqueConstraint("source", "record_id"),
         Index("ix_records_birth_date", "birth_date"),
         Index("ix_records_field_office", "field_office"),
+        Index("ix_records_family_name", "family_name"),
         # Covers what a search reads of its candidates, so it never visits the table.
         Index(
             "ix_records_search",
-            "id", "withdrawn", "source", "field_office", "record_id", "given_name",
-            "family_name", "birth_date",
+            "id",
+            "withdrawn",
+            "source",
+            "field_office",
+            "record_id",
+            "given_name",
+            "family_name",
+            "birth_date",
         ),  # fmt: skip
     )
 
@@ -65,15 +72,16 @@ class Record(Base):
 
 
 class RecordVersion(Base):
-    """One version of one source record, as the lake holds it, with its provenance."""
+    """One version of one source record, as the lake holds it, with its provenance.
+
+    Unique by (source, record_id, version): that is its primary key.
+    """
 
     __tablename__ = "record_versions"
-    __table_args__ = (UniqueConstraint("source", "record_id", "version"),)
 
-    id: Mapped[int] = mapped_column(PK_TYPE, primary_key=True)
-    source: Mapped[str] = mapped_column(String(40))
-    record_id: Mapped[str] = mapped_column(String(128))
-    version: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     change: Mapped[str] = mapped_column(String(12))
     batch_id: Mapped[str] = mapped_column(String(36))
     row_hash: Mapped[str] = mapped_column(String(32))

@@ -19,9 +19,9 @@ names:
 Every word of a two-surname family name is paired, so a query with only the first surname
 finds the record; the family words run together are paired too (``DELACRUZ`` and ``DE LA
 CRUZ``); a query's words are paired in both orders, so given and family names swapped
-still meet. ``T:<skeleton>:<word>`` keys of each family word serve one-word queries. A
-search counts the keys each record shares with the query and reads the best-counted
-records only (``candidates.by_name``).
+still meet. A one-word query reads the ``P`` keys of its word's skeleton (a key range)
+and the records of that very family name. A search counts the keys each record shares
+with the query and reads the best-counted records only (``candidates.by_name``).
 """
 
 from __future__ import annotations
@@ -43,8 +43,36 @@ IDENTIFIER_KINDS: tuple[str, ...] = (
 
 # Words of a family name that say little on their own (DE LA CRUZ is found by CRUZ).
 PARTICLES = frozenset(
-    "DE DEL DELA DELOS LA LAS LOS DA DAS DO DOS DI DU LE EL AL SAN SANTA VAN VON DER DEN TER "
-    "BIN BEN IBN Y E".split()
+    [
+        "DE",
+        "DEL",
+        "DELA",
+        "DELOS",
+        "LA",
+        "LAS",
+        "LOS",
+        "DA",
+        "DAS",
+        "DO",
+        "DOS",
+        "DI",
+        "DU",
+        "LE",
+        "EL",
+        "AL",
+        "SAN",
+        "SANTA",
+        "VAN",
+        "VON",
+        "DER",
+        "DEN",
+        "TER",
+        "BIN",
+        "BEN",
+        "IBN",
+        "Y",
+        "E",
+    ]
 )
 
 MAX_VALUE = 128  # longest key value stored
@@ -151,47 +179,41 @@ def name_keys(given: str | None, family: str | None) -> frozenset[str]:
     """Return the name keys of a record (given and family names as written or folded).
 
     ``P``, ``I`` and ``J`` keys (see the module) for every pair of a family word with a
-    given word, ``P`` for the family words run together; ``T:<skeleton>:<word>`` for every
-    family word, for queries of a single word (by sound through the skeleton, exact
-    spelling first through the word).
+    given word, ``P`` for the family words run together. A name with family words only
+    has ``P:<family skeleton>:`` keys (given only: the given words stand for family
+    words), so one-word queries find it.
     """
     family_words, given_words = tokens(family), tokens(given)
+    if not family_words:
+        family_words, given_words = given_words, []
     keys: set[str] = set()
     fc, fj = _split(family_words)
     gc, gj = _split(given_words)
     for f in fc + fj:
         for g in gc + gj:
             _record_pair_keys(f, g, keys, typos=f in fc and g in gc)
-    if family_words:
-        # Run together only where particles are (DELACRUZ), not for two surnames.
-        spoken = fc + (fj if any(w in PARTICLES for w in family_words) else [])
-    else:
-        spoken = gc + gj
-    keys.update(word_key(word) for word in spoken)
+        if not given_words:
+            keys.add(f"P:{skeleton(f)}:")
     return frozenset(k[:MAX_VALUE] for k in keys)
 
 
-def word_key(word: str) -> str:
-    """Return the key of one family word: ``T:<skeleton>:<word>`` (found by either part)."""
-    return f"T:{skeleton(word)}:{word}"[:MAX_VALUE]
-
-
 def word_prefix(word: str) -> str:
-    """Return the start every word key of a word's skeleton shares (a range to scan)."""
-    return f"T:{skeleton(word)}:"
+    """Return the start of every ``P`` key of a family word's skeleton (a range to scan)."""
+    return f"P:{skeleton(word)}:"
 
 
 @dataclass(frozen=True)
 class NameQuery:
     """The name keys a query looks up, each with its weight, or for one word its word keys.
 
-    A one-word query has no pair keys; ``word_keys`` then holds its word keys (exact
-    spelling) and ``prefixes`` the key ranges of their skeletons (same sound).
+    A one-word query has no pair keys; ``family_names`` then holds the family names it
+    may be written as (records of those come first) and ``prefixes`` the key ranges of
+    their skeletons (same sound, any given name).
     """
 
     words: tuple[str, ...]
     keys: dict[str, int] = field(default_factory=dict)
-    word_keys: frozenset[str] = frozenset()
+    family_names: tuple[str, ...] = ()
     prefixes: tuple[str, ...] = ()
 
 
@@ -199,8 +221,8 @@ def query_keys(name: str) -> NameQuery:
     """Return the keys a name query looks up; raise ValueError when it has no letters.
 
     Several words: every ordered pair of words (and of adjacent words run together), so
-    the query need not know which word is the family name. One telling word: the word
-    keys of that word's skeleton.
+    the query need not know which word is the family name. One telling word: the key
+    range of that word's skeleton, and the family names it may be.
     """
     words = tokens(name)
     if not words:
@@ -210,7 +232,7 @@ def query_keys(name: str) -> NameQuery:
         single = core + joined
         return NameQuery(
             words=tuple(words),
-            word_keys=frozenset(word_key(w) for w in single),
+            family_names=tuple(dict.fromkeys([" ".join(words), *single])),
             prefixes=tuple(dict.fromkeys(word_prefix(w) for w in single)),
         )
     keys: dict[str, int] = {}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from immigrationos.apikit.types import UtcDateTime
 
 
 class RecordSummary(BaseModel):
@@ -64,7 +66,7 @@ class RecordRead(BaseModel):
     zip: str | None
     field_office: str | None
     batch_id: str
-    ingested_at: datetime
+    ingested_at: UtcDateTime
     fields: dict[str, Any] = Field(description="The record's fields as the source gave them.")
     versions: int = Field(description="How many versions the record has (see /versions).")
     policy_rule: str = Field(description="The data-use rule under which it was served.")
@@ -78,8 +80,8 @@ class RecordVersionRead(BaseModel):
     batch_id: str
     row_hash: str
     source_file: str
-    line_number: int
-    ingested_at: datetime
+    line_number: int | None
+    ingested_at: UtcDateTime
     fields: dict[str, Any]
 
 
@@ -92,3 +94,25 @@ class SourceRead(BaseModel):
     rule: str
     citation: str
     explanation: str
+
+
+class RecordRef(BaseModel):
+    """A record named by its source and record_id."""
+
+    source: str = Field(max_length=40)
+    record_id: str = Field(max_length=200)
+
+
+class DisclosureCreate(BaseModel):
+    """Records to disclose outside the agency, to whom, why and under which law."""
+
+    model_config = {"extra": "forbid"}
+
+    recipient: str = Field(min_length=1, max_length=300, description="Who receives the records.")
+    recipient_type: str = Field(description="The kind of recipient (see the policy schemas).")
+    legal_basis: str = Field(
+        min_length=1,
+        max_length=1000,
+        description="The law that allows it, e.g. 5 U.S.C. 552a(b)(7).",
+    )
+    records: list[RecordRef] = Field(min_length=1, max_length=500)

@@ -7,17 +7,33 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from immigrationos.apikit.deps import PageDep, PurposeHeader, SessionDep, require
+from immigrationos.apikit.deps import EngineDep, PageDep, PurposeHeader, SessionDep, require
 from immigrationos.apikit.problems import Problem, responses
 from immigrationos.auth.permissions import Permission
 from immigrationos.auth.principal import Principal
 from immigrationos.policy import engine as policy_engine
+from immigrationos.policy import flows as policy_flows
+from immigrationos.policy.errors import DisclosureRefused, PolicyError
+from immigrationos.policy.schemas import DisclosureRead
 from immigrationos.records import access
-from immigrationos.records.schemas import RecordRead, RecordVersionRead, SearchResult, SourceRead
+from immigrationos.records.schemas import (
+    DisclosureCreate,
+    RecordRead,
+    RecordVersionRead,
+    SearchResult,
+    SourceRead,
+)
 from immigrationos.sources.contract import SOURCES
 
 router = APIRouter(tags=["records"])
-SourcePath = Annotated[str, Path(description="A source of the data contract, e.g. cbp_i94.")]
+PERSON_SOURCES = [name for name, spec in SOURCES.items() if spec.person_records]
+SourcePath = Annotated[
+    str,
+    Path(
+        description="A person-record source, e.g. cbp_i94.",
+        json_schema_extra={"enum": PERSON_SOURCES},
+    ),
+]
 RecordIdPath = Annotated[str, Path(max_length=200, description="The record's record_id.")]
 
 
@@ -80,7 +96,13 @@ def search_records(
             "receipt number, license number, EIN.",
         ),
     ] = None,
-    source: Annotated[list[str] | None, Query(description="Only these sources.")] = None,
+    source: Annotated[
+        list[str] | None,
+        Query(
+            description="Only these sources.",
+            json_schema_extra={"items": {"type": "string", "enum": PERSON_SOURCES}},
+        ),
+    ] = None,
     include_withdrawn: bool = False,
 ) -> SearchResult:
     """Return matching records, best first, that the caller may see under the purpose."""
@@ -137,3 +159,38 @@ def read_versions(
 ) -> list[RecordVersionRead]:
     """Return every version of a record, oldest first, each with its batch and line."""
     return access.read_versions(session, principal, purpose, _person_source(source), record_id)
+
+
+@router.post(
+    "/disclosures",
+    response_model=DisclosureRead,
+    status_code=201,
+    summary="Disclose records outside the agency (all or none), accounted per person",
+    responses=responses(400, 401, 403, 404, 409, 422, 428),
+)
+def create_disclosure(
+    body: DisclosureCreate,
+    session: SessionDep,
+    engine: EngineDep,
+    principal: Annotated[Principal, require(Permission.DISCLOSURES_CREATE)],
+    purpose: PurposeHeader = None,
+) -> DisclosureRead:
+    """Disclose records under the purpose; refuse all if the policy refuses any one."""
+    refs = [(_person_source(r.source), r.record_id) for r in body.records]
+    rows = access.records_for_disclosure(session, principal, purpose, refs)
+    session.rollback()  # the lookups hold no lock: the disclosure's flow owns its transaction
+    try:
+        disclosure = policy_flows.disclose(
+            principal=principal,
+            purpose_id=purpose or "",
+            recipient=body.recipient,
+            recipient_type=body.recipient_type,
+            legal_basis=body.legal_basis,
+            records=rows,
+            engine=engine,
+        )
+    except DisclosureRefused as exc:
+        raise Problem(409, "disclosure-refused", str(exc)) from exc
+    except (PolicyError, ValueError) as exc:
+        raise Problem(400, "disclosure-invalid", str(exc)) from exc
+    return DisclosureRead.model_validate(disclosure)

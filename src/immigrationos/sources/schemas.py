@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field
 
+from immigrationos.apikit.types import UtcDateTime
 from immigrationos.sources.models import IngestBatch, QuarantinedRow
 
 
@@ -33,8 +32,8 @@ class BatchRead(BaseModel):
     file_bytes: int
     snapshot: bool
     run_by: str
-    started_at: datetime
-    finished_at: datetime | None
+    started_at: UtcDateTime
+    finished_at: UtcDateTime | None
     status: str
     identical_to: str | None
     ignored_columns: list[str]

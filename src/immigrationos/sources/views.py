@@ -29,8 +29,16 @@ def list_batches(
     session: SessionDep,
     page: PageDep,
     principal: Annotated[Principal, require(Permission.INGEST_READ)],
-    source: Annotated[str | None, Query(description="A source of the data contract.")] = None,
-    status: Annotated[str | None, Query(description="COMPLETED, IDENTICAL or FAILED.")] = None,
+    source: Annotated[
+        str | None,
+        Query(
+            description="A source of the data contract.", json_schema_extra={"enum": list(SOURCES)}
+        ),
+    ] = None,
+    status: Annotated[
+        str | None,
+        Query(description="How the batch ended.", json_schema_extra={"enum": list(BATCH_STATUSES)}),
+    ] = None,
     run_id: Annotated[str | None, Query(max_length=36)] = None,
 ) -> Page[BatchRead]:
     """Return batches, newest first, with their reconciliation (no person data)."""

@@ -48,6 +48,7 @@ def upgrade() -> None:
     with op.batch_alter_table("records", schema=None) as batch_op:
         batch_op.create_index("ix_records_birth_date", ["birth_date"], unique=False)
         batch_op.create_index("ix_records_field_office", ["field_office"], unique=False)
+        batch_op.create_index("ix_records_family_name", ["family_name"], unique=False)
         batch_op.create_index(
             "ix_records_search",
             [
@@ -59,10 +60,9 @@ def upgrade() -> None:
 
     op.create_table(
         "record_versions",
-        sa.Column("id", PK_TYPE, nullable=False),
         sa.Column("source", sa.String(length=40), nullable=False),
         sa.Column("record_id", sa.String(length=128), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("change", sa.String(length=12), nullable=False),
         sa.Column("batch_id", sa.String(length=36), nullable=False),
         sa.Column("row_hash", sa.String(length=32), nullable=False),
@@ -70,10 +70,7 @@ def upgrade() -> None:
         sa.Column("line_number", sa.Integer(), nullable=True),
         sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_record_versions")),
-        sa.UniqueConstraint(
-            "source", "record_id", "version", name=op.f("uq_record_versions_source")
-        ),
+        sa.PrimaryKeyConstraint("source", "record_id", "version", name=op.f("pk_record_versions")),
     )
 
     op.create_table(
@@ -102,6 +99,7 @@ def downgrade() -> None:
     op.drop_table("record_versions")
     with op.batch_alter_table("records", schema=None) as batch_op:
         batch_op.drop_index("ix_records_search")
+        batch_op.drop_index("ix_records_family_name")
         batch_op.drop_index("ix_records_field_office")
         batch_op.drop_index("ix_records_birth_date")
     op.drop_table("records")

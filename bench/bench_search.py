@@ -93,7 +93,7 @@ def _queries(world: Path, engine: Engine, count: int, seed: int) -> list[tuple[s
 
 def _percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
 
 def _search_bench(engine: Engine, queries: list[tuple[str, dict]]) -> None:
@@ -166,7 +166,9 @@ def main() -> None:
                 out_dir=world,
                 malformed_rate=0.01,
             )
-            print(f"world:   {args.persons:,} persons generated in {time.perf_counter() - t0:.1f} s")
+            print(
+                f"world:   {args.persons:,} persons generated in {time.perf_counter() - t0:.1f} s"
+            )
         for backend in backends:
             lake_dir = Path(tmp) / f"lake-{backend}"
             if backend == "postgres":

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from sqlalchemy import text
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
@@ -71,9 +72,33 @@ def test_cli_synth_ingest_report_and_quarantine(
     assert data["totals"]["quarantined"] > 0
     assert (tmp_path / "var" / "imos.sqlite3").exists()
     assert list((tmp_path / "var" / "lake").glob("*/batch=*/rows.parquet"))
-    batch = next(s for s in data["sources"] if s["quarantined"])
-    result = runner.invoke(app, ["quarantine", batch["batch_id"]])
-    assert result.exit_code == 0 and "line" in result.output
+    batch = next(
+        s
+        for s in data["sources"]
+        if s["quarantined"] and not s["source"].startswith(("irs", "fincen"))
+    )
+    refused = runner.invoke(app, ["quarantine", batch["batch_id"], "--purpose", "P-none"])
+    assert refused.exit_code == 2 and "P-none" in refused.output
+    result = runner.invoke(
+        app,
+        ["purposes", "create", "--kind", "BATCH", "--reference", "DQ-1", "--title", "review",
+         "--justification", "ingest quality review"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    purpose_id = result.output.split()[1]
+    result = runner.invoke(app, ["quarantine", batch["batch_id"], "--purpose", purpose_id])
+    assert result.exit_code == 0 and "line" in result.output, result.output
+    with get_engine().connect() as conn:
+        actions = conn.execute(
+            text(
+                "SELECT action, outcome, actor FROM audit_events WHERE action = 'ingest.read_quarantine'"
+            )
+        ).all()
+    assert [(a, o) for a, o, _ in actions] == [
+        ("ingest.read_quarantine", "DENIED"),
+        ("ingest.read_quarantine", "SUCCESS"),
+    ]
+    assert all(actor.startswith("operator:") for _, _, actor in actions)
     result = runner.invoke(app, ["ingest", str(out), "--report", str(report)])
     assert result.exit_code == 0, result.output
     assert {s["status"] for s in json.loads(report.read_text())["sources"]} == {"IDENTICAL"}

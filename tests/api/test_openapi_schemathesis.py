@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis.config import SchemathesisConfig
 from hypothesis import HealthCheck, given, settings
+from schemathesis.config import SchemathesisConfig
 
 from immigrationos.api import create_app
 

@@ -110,6 +110,12 @@ def use_context(
         ) from exc
 
 
+def not_found_detail(ref: str, principal: Principal) -> str:
+    """Return the words of a 404 for a record: the same whether it is missing or hidden."""
+    where = "" if principal.area() is None else " in your area of responsibility"
+    return f"no record {ref} is available to you{where}"
+
+
 def refuse_decision(
     session: Session,
     principal: Principal,
@@ -122,18 +128,22 @@ def refuse_decision(
 ) -> Problem:
     """Audit a policy refusal and return its problem (404 when existence must stay hidden)."""
     if not decision.reveal_existence:
-        return refuse(
+        # Exactly as a record that does not exist: same status, same words, no rule.
+        problem = refuse(
             session,
             principal,
             status=404,
             kind="record-not-found",
-            detail=f"no {resource_type or 'record'} {resource_id!r} is available to you",
+            detail=not_found_detail(resource_id or "", principal),
             action=action,
             purpose=purpose,
             resource_type=resource_type,
             resource_id=resource_id,
             rule=decision.rule,
         )
+        problem.extra.pop("rule", None)
+        problem.extra.pop("citation", None)
+        return problem
     return refuse(
         session,
         principal,

@@ -171,8 +171,7 @@ def _visible(
             principal,
             status=404,
             kind="record-not-found",
-            detail=f"no record {ref} is available to you"
-            + ("" if area is None else " in your area of responsibility"),
+            detail=lawful.not_found_detail(ref, principal),
             action=action,
             purpose=purpose,
             resource_type="record",

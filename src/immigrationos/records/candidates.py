@@ -111,7 +111,7 @@ def by_birth_date(
     days: int = 0,
 ) -> dict[int, Candidate]:
     """Return records born on ``birth_date`` as dirty records write it (or ``days`` around)."""
-    near = RECORDS.c.birth_date.in_(scoring.near_birth_dates(birth_date))
+    near: ColumnElement[bool] = RECORDS.c.birth_date.in_(scoring.near_birth_dates(birth_date))
     if days:
         span = timedelta(days=days)
         near = or_(near, RECORDS.c.birth_date.between(birth_date - span, birth_date + span))

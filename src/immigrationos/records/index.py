@@ -127,14 +127,15 @@ def build(source: str, rows: pl.DataFrame) -> IndexFrames:
             ignore_nulls=True,
         )
         .str.to_uppercase()
-        .str.replace_all(r"\s+", " ")
+        .str.replace_all(r"[\s\x00-\x1f\x7f]+", " ")
         .str.strip_chars(" ")
         .fill_null("")
     )
     state, zip5 = _location(rows)
     frame = rows.select(
         pl.lit(source).alias("source"),
-        pl.col("record_id"),
+        # PostgreSQL text cannot hold NUL; the contract lets a record_id carry one.
+        pl.col("record_id").str.replace_all("\x00", "\ufffd", literal=True),
         pl.col("_version").cast(pl.Int64).alias("version"),
         pl.col("_change").alias("change"),
         (pl.col("_change") == "WITHDRAWN").alias("withdrawn"),

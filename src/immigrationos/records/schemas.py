@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from immigrationos.apikit.types import UtcDateTime
+from immigrationos.policy.kinds import RecipientType
 
 
 class RecordSummary(BaseModel):
@@ -109,7 +110,7 @@ class DisclosureCreate(BaseModel):
     model_config = {"extra": "forbid"}
 
     recipient: str = Field(min_length=1, max_length=300, description="Who receives the records.")
-    recipient_type: str = Field(description="The kind of recipient (see the policy schemas).")
+    recipient_type: RecipientType
     legal_basis: str = Field(
         min_length=1,
         max_length=1000,

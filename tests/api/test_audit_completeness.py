@@ -1,0 +1,216 @@
+"""Audit completeness: every route that reads person data or changes anything writes an
+audit event naming the actor (and, for person data, the purpose) when it succeeds.
+
+Each such route needs a scenario here; a new route without one fails the test, so
+later capabilities extend it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from immigrationos.api import iter_routes
+from immigrationos.apikit.deps import route_permission
+from immigrationos.auth.permissions import PERSON_DATA_PERMISSIONS
+
+from .conftest import HOME_OFFICE, Api
+from .records_world import ingest_world
+
+
+def _must_audit() -> set[tuple[str, str]]:
+    found = set()
+    for method, path, route in iter_routes():
+        permission = route_permission(route)
+        if permission is None:
+            continue
+        if method != "GET" or permission in PERSON_DATA_PERMISSIONS:
+            found.add((method, path))
+    return found
+
+
+def test_every_person_data_read_and_every_write_is_audited(
+    api: Api, tmp_path: Path, lake_dir: Path
+) -> None:
+    ingest_world(api.engine, tmp_path / "in", lake_dir)
+    admin = api.user("ADMIN")
+    supervisor = api.user("SUPERVISOR", [HOME_OFFICE])
+    legal = api.user("LEGAL", [HOME_OFFICE])
+    analyst = api.user("ANALYST")
+    oversight = api.user("OVERSIGHT")
+    bystander = api.user("OFFICER", [HOME_OFFICE])
+    state: dict[str, Any] = {}
+
+    def purpose_of(user: Any, ref: str) -> str:
+        r = api.client.post(
+            "/api/v1/purposes",
+            json={"kind": "CASE", "reference": ref, "title": "t", "justification": "audit test"},
+            headers=user.headers,
+        )
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    pid = purpose_of(supervisor, "C-AUD")
+    apid = purpose_of(analyst, "C-AN")
+    batch = api.client.get("/api/v1/ingest/batches?source=cbp_i94", headers=analyst.headers).json()
+    batch_id = batch["items"][0]["id"]
+
+    def create_user() -> Any:
+        r = api.client.post(
+            "/api/v1/users",
+            json={
+                "username": "aud.officer",
+                "display_name": "A",
+                "role": "OFFICER",
+                "field_offices": [HOME_OFFICE],
+            },
+            headers=admin.headers,
+        )
+        state["user_id"] = r.json()["user"]["id"]
+        return r
+
+    def record_authorization() -> Any:
+        r = api.client.post(
+            "/api/v1/authorizations",
+            json={
+                "kind": "JUDICIAL_WARRANT",
+                "reference": "JW-AUD (synthetic)",
+                "issued_by": "U.S. District Court (synthetic)",
+                "issued_on": date.today().isoformat(),
+                "sources": ["dmv_licenses"],
+                "purpose_ids": [pid],
+                "subjects": [{"kind": "RECORD", "value": "dmv_licenses:DMV-CA"}],
+                "states": ["CA"],
+            },
+            headers=legal.headers,
+        )
+        state["authorization_id"] = r.json()["id"]
+        return r
+
+    def grant() -> Any:
+        r = api.client.post(
+            "/api/v1/grants",
+            json={"user_id": analyst.id, "grant": "FINCEN", "reason": "liaison"},
+            headers=admin.headers,
+        )
+        state["grant_id"] = r.json()["id"]
+        return r
+
+    def closable_purpose() -> str:
+        return purpose_of(supervisor, "C-CLOSE")
+
+    # (method, path) -> (call, purpose the event must name, or None)
+    scenarios: dict[tuple[str, str], tuple[Callable[[], Any], str | None]] = {
+        ("POST", "/api/v1/users"): (create_user, None),
+        ("PATCH", "/api/v1/users/{user_id}"): (
+            lambda: api.client.patch(
+                f"/api/v1/users/{state['user_id']}",
+                json={"reason": "r", "enabled": False},
+                headers=admin.headers,
+            ),
+            None,
+        ),
+        ("POST", "/api/v1/users/{user_id}/revoke-sessions"): (
+            lambda: api.client.post(
+                f"/api/v1/users/{bystander.id}/revoke-sessions",
+                json={"reason": "r"},
+                headers=admin.headers,
+            ),
+            None,
+        ),
+        ("POST", "/api/v1/purposes"): (lambda: purpose_of(legal, "C-NEW") and _Ok(), None),
+        ("POST", "/api/v1/purposes/{purpose_id}/close"): (
+            lambda: api.client.post(
+                f"/api/v1/purposes/{closable_purpose()}/close", headers=legal.headers
+            ),
+            None,
+        ),
+        ("POST", "/api/v1/authorizations"): (record_authorization, None),
+        ("POST", "/api/v1/authorizations/{authorization_id}/revoke"): (
+            lambda: api.client.post(
+                f"/api/v1/authorizations/{state['authorization_id']}/revoke",
+                json={"reason": "quashed"},
+                headers=legal.headers,
+            ),
+            None,
+        ),
+        ("POST", "/api/v1/grants"): (grant, None),
+        ("POST", "/api/v1/grants/{grant_id}/revoke"): (
+            lambda: api.client.post(
+                f"/api/v1/grants/{state['grant_id']}/revoke",
+                json={"reason": "ended"},
+                headers=admin.headers,
+            ),
+            None,
+        ),
+        ("GET", "/api/v1/disclosures/accounting"): (
+            lambda: api.client.get(
+                "/api/v1/disclosures/accounting?subject_key=cbp_i94:I94-LA",
+                headers=legal.with_purpose(pid),
+            ),
+            pid,
+        ),
+        ("POST", "/api/v1/disclosures"): (
+            lambda: api.client.post(
+                "/api/v1/disclosures",
+                json={
+                    "recipient": "U.S. Attorney (synthetic)",
+                    "recipient_type": "FEDERAL_AGENCY",
+                    "legal_basis": "5 U.S.C. 552a(b)(7)",
+                    "records": [{"source": "cbp_i94", "record_id": "I94-LA"}],
+                },
+                headers=legal.with_purpose(pid),
+            ),
+            pid,
+        ),
+        ("GET", "/api/v1/ingest/batches/{batch_id}/quarantine"): (
+            lambda: api.client.get(
+                f"/api/v1/ingest/batches/{batch_id}/quarantine", headers=analyst.with_purpose(apid)
+            ),
+            apid,
+        ),
+        ("GET", "/api/v1/records/search"): (
+            lambda: api.client.get(
+                "/api/v1/records/search?name=QUINTANILLA", headers=analyst.with_purpose(apid)
+            ),
+            apid,
+        ),
+        ("GET", "/api/v1/records/{source}/{record_id}"): (
+            lambda: api.client.get(
+                "/api/v1/records/cbp_i94/I94-LA", headers=analyst.with_purpose(apid)
+            ),
+            apid,
+        ),
+        ("GET", "/api/v1/records/{source}/{record_id}/versions"): (
+            lambda: api.client.get(
+                "/api/v1/records/cbp_i94/I94-LA/versions", headers=analyst.with_purpose(apid)
+            ),
+            apid,
+        ),
+        ("POST", "/api/v1/audit/verify"): (
+            lambda: api.client.post("/api/v1/audit/verify", headers=oversight.headers),
+            None,
+        ),
+    }
+    missing = _must_audit() - set(scenarios)
+    assert missing == set(), f"add an audit scenario for {sorted(missing)}"
+    for (method, path), (call, purpose) in scenarios.items():
+        before = api.audit_count()
+        response = call()
+        assert response.status_code < 300, (
+            f"{method} {path}: {response.status_code} {response.text}"
+        )
+        new = api.audit_events()[before:]
+        assert new, f"{method} {path} wrote no audit event"
+        assert all(e.outcome == "SUCCESS" and e.actor and e.client for e in new), (method, path)
+        if purpose is not None:
+            assert any(e.purpose == purpose for e in new), (
+                f"{method} {path}: the purpose is not recorded"
+            )
+
+
+class _Ok:
+    status_code = 201
+    text = ""

@@ -37,8 +37,6 @@ from sqlalchemy.engine import make_url
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from machine import header  # noqa: E402
-
 from immigrationos.auth import accounts, totp  # noqa: E402
 from immigrationos.auth import flows as auth_flows  # noqa: E402
 from immigrationos.auth.principal import Principal  # noqa: E402
@@ -46,6 +44,7 @@ from immigrationos.db.engine import build_engine, migrate  # noqa: E402
 from immigrationos.policy import flows as policy_flows  # noqa: E402
 from immigrationos.sources import flows as ingest_flows  # noqa: E402
 from immigrationos.synth.world import generate_world  # noqa: E402
+from machine import header  # noqa: E402
 
 CLIENTS = 20
 PASSWORD = "bench-harbor-lantern-42"
@@ -93,10 +92,16 @@ def _queries(engine, rng: random.Random, n: int) -> tuple[list[str], list[str]]:
             ),
             {"n": n},
         ).all()
-        keys = conn.execute(
-            text("SELECT value FROM record_keys WHERE kind IN ('A_NUMBER','PASSPORT','I94','SSN') ORDER BY random() LIMIT :n"),
-            {"n": n // 3},
-        ).scalars().all()
+        keys = (
+            conn.execute(
+                text(
+                    "SELECT value FROM record_keys WHERE kind IN ('A_NUMBER','PASSPORT','I94','SSN') ORDER BY random() LIMIT :n"
+                ),
+                {"n": n // 3},
+            )
+            .scalars()
+            .all()
+        )
     searches: list[str] = []
     for i, (_, _, name, birth) in enumerate(rows):
         clean = re.sub(r"\s+", " ", name or "").strip()
@@ -125,7 +130,9 @@ def _analysts(engine, n: int) -> list[tuple[str, str]]:  # type: ignore[no-untyp
             created_by=operator.actor, engine=engine,
         )  # fmt: skip
         code = totp.code_at(created.totp_secret, dt.datetime.now(dt.UTC))
-        signed = auth_flows.sign_in(created.user.username, PASSWORD, code, client="bench", engine=engine)
+        signed = auth_flows.sign_in(
+            created.user.username, PASSWORD, code, client="bench", engine=engine
+        )
         assert signed.ok and signed.token, signed.outcome
         principal = Principal.of_user(created.user)
         purpose = policy_flows.create_purpose(
@@ -192,13 +199,17 @@ def main() -> None:
     try:
         world = tmp / "world"
         t0 = time.perf_counter()
-        generate_world(persons=args.persons, seed=args.seed, as_of=dt.date(2026, 11, 1), out_dir=world)
+        generate_world(
+            persons=args.persons, seed=args.seed, as_of=dt.date(2026, 11, 1), out_dir=world
+        )
         print(f"world:    {args.persons:,} persons in {time.perf_counter() - t0:.1f} s")
         url = _fresh_database(args.pg_url)
         engine = build_engine(url)
         migrate(engine)
         t0 = time.perf_counter()
-        report = ingest_flows.ingest_directory(world, engine=engine, lake_dir=tmp / "lake", run_by="bench")
+        report = ingest_flows.ingest_directory(
+            world, engine=engine, lake_dir=tmp / "lake", run_by="bench"
+        )
         with engine.connect() as conn:
             records = conn.execute(text("SELECT count(*) FROM records")).scalar_one()
         print(
@@ -211,13 +222,24 @@ def main() -> None:
         for name, paths in (("search", searches), ("record", pages)):
             lines = tmp / f"{name}.tsv"
             lines.write_text(
-                "".join(f"{users[i % CLIENTS][0]}\t{users[i % CLIENTS][1]}\t{p}\n" for i, p in enumerate(paths))
+                "".join(
+                    f"{users[i % CLIENTS][0]}\t{users[i % CLIENTS][1]}\t{p}\n"
+                    for i, p in enumerate(paths)
+                )
             )
             files[name] = lines
-        env = dict(os.environ, IMOS_DATABASE_URL=url, IMOS_LAKE_DIR=str(tmp / "lake"), IMOS_VAR_DIR=str(tmp / "var"))
+        env = dict(
+            os.environ,
+            IMOS_DATABASE_URL=url,
+            IMOS_LAKE_DIR=str(tmp / "lake"),
+            IMOS_VAR_DIR=str(tmp / "var"),
+        )
         env["PYTHONPATH"] = os.pathsep.join([str(HERE / "api"), env.get("PYTHONPATH", "")])
         results: dict[tuple[str, str], dict[str, float]] = {}
-        for mode, app in (("audited", "immigrationos.api:create_app"), ("no audit", "noaudit_app:create_app")):
+        for mode, app in (
+            ("audited", "immigrationos.api:create_app"),
+            ("no audit", "noaudit_app:create_app"),
+        ):
             port = _free_port()
             proc = _serve(app, port, args.workers, env)
             try:
@@ -229,8 +251,12 @@ def main() -> None:
                 proc.wait(timeout=30)
         with engine.connect() as conn:
             events = conn.execute(text("SELECT count(*) FROM audit_events")).scalar_one()
-        print(f"clients:  {CLIENTS} concurrent (wrk, 2 threads), {args.workers} uvicorn workers, {args.duration} s per run")
-        print(f"{'route':<8} {'mode':<9} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'non-2xx':>8}")
+        print(
+            f"clients:  {CLIENTS} concurrent (wrk, 2 threads), {args.workers} uvicorn workers, {args.duration} s per run"
+        )
+        print(
+            f"{'route':<8} {'mode':<9} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'non-2xx':>8}"
+        )
         for (name, mode), r in results.items():
             print(
                 f"{name:<8} {mode:<9} {r['rps']:>8.1f} {r['p50_ms']:>7.1f} {r['p95_ms']:>7.1f} "

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import text
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from immigrationos.cli import app

@@ -47,18 +47,13 @@ def _operator() -> Principal:
 
 def print_demo_setup(setup: demo_accounts.DemoSetup, var_dir: Path) -> None:
     """Print the demo's sign-in details and its SAMPLE authorization."""
-    table = Table(title=f"Demo users (field roles in the {setup.office})")
-    for name in ("username", "role", "password", "TOTP secret", "code now"):
-        table.add_column(name, overflow="fold")
+    console.print(f"[bold]Demo users[/] (field roles work in the {setup.office}):")
     for cred in setup.credentials:
-        table.add_row(
-            cred.username,
-            cred.role,
-            cred.password,
-            cred.totp_secret,
-            demo_accounts.current_code(cred),
+        console.print(
+            f"  [bold]{cred.username:<24}[/] {cred.role:<17} password {cred.password}  "
+            f"TOTP secret {cred.totp_secret}  (code now {demo_accounts.current_code(cred)})",
+            soft_wrap=True,
         )
-    console.print(table)
     console.print(
         f"Kept in {demo_accounts.credentials_path(var_dir)} (owner-readable only). Sign in at "
         "POST /api/v1/auth/sign-in after `imos serve` with username, password and the "

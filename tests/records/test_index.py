@@ -109,9 +109,13 @@ def test_changed_row_makes_version_two_and_replaces_keys(
     ingest(folder, engine, lake_dir)
     old_keys = _keys_of(engine, "ssa_numident", "S2")
     path = folder / "ssa_numident.csv"
-    path.write_text(path.read_text().replace("S2,223456789,WEI,,ZHANG", "S2,223456789,WEI,,CHANG"))
+    changed = path.read_text().replace("S2,223456789,WEI,,ZHANG", "S2,223456789,WEI,,CHANG")
+    path.write_text(changed + "S9,923456789,LIN,,WU,1999-01-01,F,CHN,,2020-01-01,\n")
     ingest(folder, engine, lake_dir, sources=["ssa_numident"])
     with session_scope(engine) as session:
+        new = service.get_record(session=session, source="ssa_numident", record_id="S9")
+        assert new is not None and (new.version, new.change) == (1, "NEW")
+        assert [h.record_id for h in service.search(session=session, name="LIN WU")] == ["S9"]
         row = service.get_record(session=session, source="ssa_numident", record_id="S2")
         assert row is not None
         assert (row.version, row.change, row.display_name) == (2, "CHANGED", "WEI CHANG")
@@ -214,3 +218,25 @@ def test_reindex_from_the_lake_equals_the_index_built_at_ingest(
     assert steps[-1] == "done" and "census_tracts" not in steps
     records_flows.reindex(engine, lake_dir, run_by="tester")  # again: the same
     assert _snapshot(engine) == built
+    records_flows.vacuum(engine)  # after a large load (no-op on SQLite)
+    assert _snapshot(engine) == built
+
+
+def test_control_characters_in_accepted_values_are_indexed(
+    engine: Engine, lake_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "nul"
+    folder.mkdir()
+    (folder / "ssa_numident.csv").write_bytes(
+        b"record_id,ssn,given_name,middle_name,family_name,birth_date,sex,birth_place,"
+        b"citizenship_code,issue_date,death_date\n"
+        b"S\x001,123456789,MA\x00RY,,JO\x01NES,1950-01-01,F,OH,A,1966-01-01,\n"
+    )
+    ingest(folder, engine, lake_dir)
+    with session_scope(engine) as session:
+        row = service.get_record(session=session, source="ssa_numident", record_id="S\ufffd1")
+        assert row is not None and row.display_name == "MA RY JO NES"
+        assert row.payload["given_name"] == "MA\x00RY"  # the payload keeps what was written
+        assert [h.record_id for h in service.search(session=session, identifier="123456789")] == [
+            "S\ufffd1"
+        ]

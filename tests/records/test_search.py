@@ -147,6 +147,16 @@ def test_birth_date_alone_and_narrowing_a_name(
     assert _found(engine, name="JNOATHAN SMTIH", birth_date=date(1990, 1, 2))[0][1] == "N4"
 
 
+def test_birth_date_narrows_name_keys_where_many_share_it(
+    engine: Engine, lake_dir: Path, names_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(names_folder, engine, lake_dir)
+    monkeypatch.setattr(service, "BIRTH_WINDOW_ROWS", 1)  # as if a large population
+    narrowed = _hits(engine, name="JOSE GARCIA", birth_date=date(1980, 3, 15))
+    assert [h.record_id for h in narrowed][:1] == ["N1"]
+    assert "N2" not in {h.record_id for h in narrowed}
+
+
 def test_offices_scope_the_search(engine: Engine, lake_dir: Path, tmp_path: Path) -> None:
     folder = tmp_path / "offices"
     write_source(

@@ -102,6 +102,15 @@ def by_identifier(
     return found
 
 
+def born_near(birth_date: date, days: int = 0) -> ColumnElement[bool]:
+    """Return a clause: born on ``birth_date`` as dirty records write it (or ``days`` around)."""
+    near: ColumnElement[bool] = RECORDS.c.birth_date.in_(scoring.near_birth_dates(birth_date))
+    if days:
+        span = timedelta(days=days)
+        near = or_(near, RECORDS.c.birth_date.between(birth_date - span, birth_date + span))
+    return near
+
+
 def by_birth_date(
     session: Session,
     birth_date: date,
@@ -111,10 +120,7 @@ def by_birth_date(
     days: int = 0,
 ) -> dict[int, Candidate]:
     """Return records born on ``birth_date`` as dirty records write it (or ``days`` around)."""
-    near: ColumnElement[bool] = RECORDS.c.birth_date.in_(scoring.near_birth_dates(birth_date))
-    if days:
-        span = timedelta(days=days)
-        near = or_(near, RECORDS.c.birth_date.between(birth_date - span, birth_date + span))
+    near = born_near(birth_date, days)
     query = select(*COLUMNS).where(near, *scope).order_by(RECORDS.c.id).limit(limit)
     found: dict[int, Candidate] = {}
     add(found, session.execute(query).all())
@@ -132,8 +138,9 @@ def by_name(
     """Return the records sharing most name keys with the query, at most ``limit`` of them.
 
     Keys are counted per record in the key index alone (weighted as the query weighs
-    them: the sound of both words twice), and only the best-counted records are read. When ``scoped`` (offices or sources narrow the
-    search) and the cut left too few in scope, the read is widened and repeated.
+    them: the sound of both words twice), and only the best-counted records are read.
+    When ``scoped`` (offices or sources narrow the search) and the cut left too few in
+    scope, the read is widened and repeated.
     """
     found: dict[int, Candidate] = {}
     if query.prefixes:
@@ -167,9 +174,9 @@ def by_name(
         # Outer join: every counted record comes back (out of scope ones as nulls), so the
         # total is known even when none is in scope.
         rows = session.execute(
-            select(*COLUMNS, counted.c.total).select_from(
-                counted.outerjoin(RECORDS, and_(RECORDS.c.id == counted.c.pk, *scope))
-            )
+            select(*COLUMNS, counted.c.total)
+            .select_from(counted.outerjoin(RECORDS, and_(RECORDS.c.id == counted.c.pk, *scope)))
+            .order_by(counted.c.weight.desc(), counted.c.pk)
         ).all()
         total = rows[0][-1] if rows else 0
         in_scope = [row for row in rows if row[0] is not None]

@@ -72,7 +72,8 @@ def reindex(
     run_by = run_by or sources_flows.default_operator()
     report = ReindexReport()
     with lake.locked(lake_dir), session_scope(engine) as session:
-        if engine.dialect.name == "postgresql":
+        postgres = engine.dialect.name == "postgresql"
+        if postgres:
             session.execute(text("TRUNCATE record_keys, records, record_versions"))
         else:
             for table in (RecordKey, Record, RecordVersion):
@@ -81,7 +82,7 @@ def reindex(
             if progress:
                 progress(source, done, len(PERSON_SOURCES))
             rows = lake_versions(lake_dir, source)
-            counts = index.index_rows(session=session, source=source, rows=rows)
+            counts = index.index_rows(session=session, source=source, rows=rows, truncated=postgres)
             report.records[source] = counts.records
             report.versions[source] = counts.versions
             report.keys[source] = counts.keys
@@ -98,3 +99,17 @@ def reindex(
     if progress:
         progress("done", len(PERSON_SOURCES), len(PERSON_SOURCES))
     return report
+
+
+def vacuum(engine: Engine | None = None) -> None:
+    """VACUUM ANALYZE the index tables on PostgreSQL (after a large ingest); no-op on SQLite.
+
+    Searches read their candidates from indexes alone only where the visibility map says
+    the rows are visible to all; autovacuum sets it a while after a large load, this at once.
+    """
+    engine = engine or get_engine()
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in ("records", "record_keys", "record_versions"):
+            conn.execute(text(f"VACUUM (ANALYZE) {table}"))

@@ -220,23 +220,27 @@ def _identifier_keys(source: str, current: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([empty, *parts], how="vertical").drop_nulls()
 
 
-def index_rows(*, session: Session, source: str, rows: pl.DataFrame) -> IndexCounts:
+def index_rows(
+    *, session: Session, source: str, rows: pl.DataFrame, truncated: bool = False
+) -> IndexCounts:
     """Index versioned lake rows of one source: append versions, upsert records, replace keys.
 
     ``rows`` are lake rows (contract columns plus provenance), e.g. the rows a batch staged.
-    Sources that are not person records are skipped. Flushes, never commits.
+    ``truncated``: the index tables were emptied in this transaction (a rebuild), so
+    PostgreSQL may write the rows frozen. Sources that are not person records are
+    skipped. Flushes, never commits.
     """
     if not indexed(source) or rows.height == 0:
         return IndexCounts()
     frames = build(source, rows)
     session.flush()
-    loader = bulk.Loader(session)
-    loader.append("record_versions", VERSION_COLUMNS, frames.versions)
-    if loader.source_is_empty(source):
-        ids = loader.insert_records(RECORD_COLUMNS, frames.records)
-    else:
-        ids = loader.upsert_records(RECORD_COLUMNS, frames.records)
-    keys = frames.keys.join(ids, on="record_id", how="inner").select(KEY_COLUMNS)
-    loader.append("record_keys", KEY_COLUMNS, keys.sort(KEY_COLUMNS))
-    loader.refresh_statistics(ids.height)
+    with bulk.Loader(session, truncated=truncated) as loader:
+        loader.append("record_versions", VERSION_COLUMNS, frames.versions)
+        if loader.source_is_empty(source):
+            ids = loader.insert_records(RECORD_COLUMNS, frames.records)
+        else:
+            ids = loader.upsert_records(RECORD_COLUMNS, frames.records)
+        keys = frames.keys.join(ids, on="record_id", how="inner").select(KEY_COLUMNS)
+        loader.append("record_keys", KEY_COLUMNS, keys.sort(KEY_COLUMNS))
+        loader.refresh_statistics(ids.height)
     return IndexCounts(records=ids.height, versions=frames.versions.height, keys=keys.height)

@@ -49,7 +49,7 @@ class Record(Base):
             "given_name",
             "family_name",
             "birth_date",
-        ),  # fmt: skip
+        ),
     )
 
     id: Mapped[int] = mapped_column(PK_TYPE, primary_key=True)

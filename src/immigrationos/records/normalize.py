@@ -43,37 +43,12 @@ IDENTIFIER_KINDS: tuple[str, ...] = (
 
 # Words of a family name that say little on their own (DE LA CRUZ is found by CRUZ).
 PARTICLES = frozenset(
-    [
-        "DE",
-        "DEL",
-        "DELA",
-        "DELOS",
-        "LA",
-        "LAS",
-        "LOS",
-        "DA",
-        "DAS",
-        "DO",
-        "DOS",
-        "DI",
-        "DU",
-        "LE",
-        "EL",
-        "AL",
-        "SAN",
-        "SANTA",
-        "VAN",
-        "VON",
-        "DER",
-        "DEN",
-        "TER",
-        "BIN",
-        "BEN",
-        "IBN",
-        "Y",
-        "E",
-    ]
-)
+    (
+        "DE", "DEL", "DELA", "DELOS", "LA", "LAS", "LOS", "DA", "DAS", "DO", "DOS", "DI", "DU",
+        "LE", "EL", "AL", "SAN", "SANTA", "VAN", "VON", "DER", "DEN", "TER", "BIN", "BEN",
+        "IBN", "Y", "E",
+    )
+)  # fmt: skip
 
 MAX_VALUE = 128  # longest key value stored
 MAX_SKELETON = 12
@@ -124,7 +99,7 @@ def skeleton(word: str) -> str:
     """Return the phonetic skeleton of a folded word: first letter, then consonant classes.
 
     Vowels separate repeated classes (as in Soundex), H and W do not; the result is not cut
-    to four characters, so a typo late in a long name still changes it by one character.
+    to four characters, so long names that share their start still differ.
     """
     if not word:
         return ""

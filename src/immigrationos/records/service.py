@@ -27,6 +27,8 @@ VERSIONS = RecordVersionRow.__table__
 W_IDENTIFIER, W_NAME, W_BIRTH_DATE = 3.0, 2.0, 1.0
 # Candidates read per search, as a multiple of max_candidates (at least MIN_CANDIDATE_ROWS).
 CANDIDATE_FACTOR, MIN_CANDIDATE_ROWS = 1.5, 200
+# A name with a birth date scores everyone born near that date, up to this many.
+BIRTH_WINDOW_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -175,11 +177,16 @@ def search(
     """Return current records matching a name, birth date and/or identifier, best first.
 
     Args:
-        name: a person's name in any order, tolerant of typos, phonetic variants, accents,
-            hyphens and a missing second surname.
+        name: a person's name, words in any order (given and family swapped still
+            match), tolerant of phonetic variants (GARSIA, JONATHON), a typo in a word
+            (the first letter of each word is trusted), accents, hyphens, particles and
+            a missing second surname; ranked by Jaro-Winkler similarity, so the exact
+            spelling comes first. One word searches family names (that spelling first,
+            then those sounding alike).
         birth_date: alone, the records born on that day (or with day and month swapped, or
             the year off by one); with a name, it narrows the name's matches to records
-            whose birth date is that or near it (records without one are left out).
+            whose birth date is that or near it (up to ten days off; records without one
+            are left out), and then any spelling of the name close enough is found.
         identifier: any identifier (SSN, ITIN, A-number with or without its A, passport,
             I-94, FBI, receipt, licence, state ID, EIN, ...); dashes and spaces ignored.
             It selects the records; a name and birth date given with it only rank them.
@@ -210,8 +217,14 @@ def search(
         ranked = _rank(found, scorer, birth_date, by_identifier=True)
     elif name_query is not None and birth_date is not None:
         # Few people share a birth date: score the names of all born near it, so a name
-        # too mistyped for its keys is found too.
-        found = candidates.by_birth_date(session, birth_date, scope, read, days=scoring.DAYS_OFF)
+        # too mistyped for its keys is found too. Where too many are (a large
+        # population), the name keys choose among them instead.
+        found = candidates.by_birth_date(
+            session, birth_date, scope, BIRTH_WINDOW_ROWS, days=scoring.DAYS_OFF
+        )
+        if len(found) >= BIRTH_WINDOW_ROWS:
+            near = candidates.born_near(birth_date, scoring.DAYS_OFF)
+            found = candidates.by_name(session, name_query, [*scope, near], read, scoped=True)
         ranked = _rank(found, scorer, birth_date, by_identifier=False)
     elif name_query is not None:
         scoped = sources is not None or offices is not None

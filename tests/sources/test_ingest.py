@@ -252,3 +252,30 @@ def test_every_batch_is_in_the_audit_log(engine: Engine, lake_dir: Path, tmp_pat
         assert {s.batch_id for s in first.sources} <= ids
         report = audit_service.verify(session=session)
         assert report.ok and report.events_checked == 2 * len(SOURCES)
+
+
+def test_nul_bytes_are_quarantined_not_a_crash(
+    engine: Engine, lake_dir: Path, tmp_path: Path
+) -> None:
+    """PostgreSQL text cannot hold NUL: a row with one is quarantined and its raw text kept."""
+    folder = tmp_path / "w"
+    folder.mkdir()
+    header = (
+        "record_id,received_date,channel,given_name,family_name,birth_date,street,city,"
+        "state,zip,employer_name,allegation,anonymous\n"
+    )
+    (folder / "tips.csv").write_bytes(
+        (
+            header + "K1,2025-01-01,PHONE,,,,,,,,,Works\x00 nights,true\n"
+            "K2,2025-01-02,WEB,JOSE,RAMIREZ,,,Dallas,TX,75201,ACME LLC,Cash jobs,false\n"
+        ).encode()
+    )
+    report = _ingest(folder, engine, lake_dir)
+    s = report.sources[0]
+    assert (s.rows_read, s.accepted, s.quarantined) == (2, 1, 1)
+    assert s.quarantined_by_reason == {"NUL_BYTE": 1}
+    with engine.connect() as conn:
+        raws = conn.execute(select(QuarantinedRow.raw_text, QuarantinedRow.reason)).all()
+    for raw, reason in raws:
+        assert "\x00" not in raw and "\x00" not in reason
+    assert any("K1" in raw for raw, _ in raws), "the NUL row is quarantined, not dropped"

@@ -54,7 +54,32 @@ def test_unreadable_files_raise_a_clear_error(data: bytes) -> None:
         split_csv(data)
 
 
-cell = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+# any UTF-8 text but NUL, which the reader refuses on purpose (tested below)
+cell = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"),
+    max_size=12,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(st.lists(cell, min_size=3, max_size=3), min_size=1, max_size=10), data=st.data()
+)
+def test_a_nul_byte_puts_exactly_its_row_aside(rows: list[list[str]], data: st.DataObject) -> None:
+    """A NUL anywhere in a row makes that row (only) bad-shaped, with its reason."""
+    target = data.draw(st.integers(0, len(rows) - 1))
+    col = data.draw(st.integers(0, 2))
+    rows[target][col] = rows[target][col] + "\x00"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["k", "a", "b"])
+    for row in rows:
+        writer.writerow(row)
+    split = split_csv(buffer.getvalue().encode("utf-8"))
+    assert split.bad_shape.height == 1
+    assert "NUL (0x00) byte" in split.bad_shape.get_column("_reason")[0]
+    assert "\x00" not in split.bad_shape.get_column("_raw_text")[0]
+    assert split.fields.height == len(rows) - 1
 
 
 @settings(max_examples=150, deadline=None)

@@ -153,6 +153,11 @@ def split_csv(data: bytes) -> SplitFile:
     offset = len(BOM) if data.startswith(BOM) else 0
     data, invalid_at = _invalid_utf8_positions(data[offset:])
     buf = np.frombuffer(data, dtype=np.uint8)
+    nul_at = np.flatnonzero(buf == 0)
+    if nul_at.size:  # no text column may hold NUL (PostgreSQL text cannot): mark it, keep offsets
+        buf = buf.copy()
+        buf[nul_at] = ord("?")
+        data = buf.tobytes()
     if buf.size == 0:
         raise CsvFileError("the file is empty: a header row is required")
     starts, ends, lines, commas = _record_bounds(buf)
@@ -160,6 +165,8 @@ def split_csv(data: bytes) -> SplitFile:
         raise CsvFileError("the file has no header row")
     if invalid_at and invalid_at[0] < ends[0]:
         raise CsvFileError(f"the header row is not valid UTF-8 (byte {invalid_at[0] + offset})")
+    if nul_at.size and nul_at[0] < ends[0]:
+        raise CsvFileError(f"the header row holds a NUL byte (byte {int(nul_at[0]) + offset})")
     header_cols = _split_header(buf, int(starts[0]), int(ends[0]), commas)
     ncols = len(header_cols)
     starts, ends, lines = starts[1:], ends[1:], lines[1:]
@@ -171,6 +178,10 @@ def split_csv(data: bytes) -> SplitFile:
     if invalid_at:
         not_utf8[np.searchsorted(ends, np.asarray(invalid_at, dtype=np.int64))] = True
         good &= ~not_utf8
+    has_nul = np.zeros(starts.size, dtype=bool)
+    if nul_at.size:
+        has_nul[np.searchsorted(ends, nul_at)] = True  # all after the header (checked above)
+        good &= ~has_nul
     raw = pl.Series("_raw_text", _gather_strings(buf, starts, ends)).cast(pl.Utf8)
 
     good_idx = np.flatnonzero(good)
@@ -203,6 +214,7 @@ def split_csv(data: bytes) -> SplitFile:
                 "_raw_text": raw.filter(~good_mask),
                 "_field_count": field_count[bad],
                 "_not_utf8": not_utf8[bad],
+                "_has_nul": has_nul[bad],
                 "_bad_quotes": bad_quotes[bad],
             }
         )
@@ -210,6 +222,13 @@ def split_csv(data: bytes) -> SplitFile:
             pl.when(pl.col("_not_utf8"))
             .then(
                 pl.lit("the row is not valid UTF-8 (invalid bytes shown as ?); re-export as UTF-8")
+            )
+            .when(pl.col("_has_nul"))
+            .then(
+                pl.lit(
+                    "the row holds a NUL (0x00) byte, which no field may contain (shown as ?); "
+                    "remove it and re-export"
+                )
             )
             .when(pl.col("_bad_quotes"))
             .then(
@@ -227,7 +246,7 @@ def split_csv(data: bytes) -> SplitFile:
             )
             .alias("_reason")
         )
-        .drop("_not_utf8", "_bad_quotes")
+        .drop("_not_utf8", "_has_nul", "_bad_quotes")
     )
     return _recover_unclosed_quotes(SplitFile(header_cols, fields, bad_shape), data)
 

@@ -210,6 +210,7 @@ def row_hash(frame: pl.DataFrame, names: list[str]) -> pl.Series:
 REASON_CODES: tuple[tuple[str, str], ...] = (
     ("wrong number of fields", "WRONG_FIELD_COUNT"),
     ("not valid UTF-8", "NOT_UTF8"),
+    ("NUL (0x00) byte", "NUL_BYTE"),
     ("quote", "BAD_QUOTING"),
     ("record_id is missing", "MISSING_RECORD_ID"),
     ("tract_geoid is required", "MISSING_RECORD_ID"),

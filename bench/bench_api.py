@@ -11,7 +11,12 @@ each once with auditing (the product) and once with audit appends stubbed out
 (bench/api/noaudit_app.py), to show what the audit log costs. Goal (issue 3): p95
 under 100 ms for both at 20 clients. Needs `wrk` (Debian package) and PostgreSQL.
 
-    python bench/bench_api.py [--persons 100000] [--duration 30] [--workers 2] [--keep]
+    python bench/bench_api.py [--persons 100000] [--duration 30] [--workers 2] [--think-ms 1000]
+                               [--keep] [--reuse]
+
+Each route runs saturated (every client sends its next request when the last is answered)
+and paced (each client pauses a random think time, mean --think-ms, between requests: 20
+people working at once); the no-audit app runs saturated, for the throughput ratio.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import datetime as dt
 import os
 import random
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -42,6 +48,9 @@ from immigrationos.auth import flows as auth_flows  # noqa: E402
 from immigrationos.auth.principal import Principal  # noqa: E402
 from immigrationos.db.engine import build_engine, migrate  # noqa: E402
 from immigrationos.policy import flows as policy_flows  # noqa: E402
+from immigrationos.policy.kinds import PurposeKind  # noqa: E402
+from immigrationos.policy.schemas import PurposeCreate  # noqa: E402
+from immigrationos.records import flows as records_flows  # noqa: E402
 from immigrationos.sources import flows as ingest_flows  # noqa: E402
 from immigrationos.synth.world import generate_world  # noqa: E402
 from machine import header  # noqa: E402
@@ -126,7 +135,7 @@ def _analysts(engine, n: int) -> list[tuple[str, str]]:  # type: ignore[no-untyp
     out = []
     for i in range(n):
         created = accounts.create_user(
-            f"bench.analyst{i}", f"Bench Analyst {i}", "ANALYST", PASSWORD,
+            f"bench.analyst{i}.{secrets.token_hex(3)}", f"Bench Analyst {i}", "ANALYST", PASSWORD,
             created_by=operator.actor, engine=engine,
         )  # fmt: skip
         code = totp.code_at(created.totp_secret, dt.datetime.now(dt.UTC))
@@ -136,8 +145,11 @@ def _analysts(engine, n: int) -> list[tuple[str, str]]:  # type: ignore[no-untyp
         assert signed.ok and signed.token, signed.outcome
         principal = Principal.of_user(created.user)
         purpose = policy_flows.create_purpose(
-            engine=engine, principal=principal, kind="CRIMINAL_INVESTIGATION",
-            reference=f"BENCH-{i}", title="benchmark load", justification="measure the API",
+            engine=engine, principal=principal,
+            data=PurposeCreate(
+                kind=PurposeKind.CRIMINAL_INVESTIGATION, reference=f"BENCH-{i}",
+                title="benchmark load", justification="measure the API under load",
+            ),
         )  # fmt: skip
         out.append((signed.token, purpose.id))
     return out
@@ -165,16 +177,48 @@ def _serve(app: str, port: int, workers: int, env: dict[str, str]) -> subprocess
     raise RuntimeError(f"the API did not start ({app})")
 
 
-def _wrk(port: int, lines: Path, duration: int) -> dict[str, float]:
+def _wrk(port: int, lines: Path, duration: int, think_ms: int = 0) -> dict[str, float]:
     out = subprocess.run(
         ["wrk", "-t", "2", "-c", str(CLIENTS), "-d", f"{duration}s", "--timeout", "10s",
-         "-s", str(HERE / "api" / "load.lua"), f"http://127.0.0.1:{port}", "--", str(lines)],
+         "-s", str(HERE / "api" / "load.lua"), f"http://127.0.0.1:{port}", "--", str(lines),
+         str(think_ms)],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     match = re.search(r"RESULT (.*)", out.stdout)
     if match is None:
         raise RuntimeError(f"wrk printed no result:\n{out.stdout}\n{out.stderr}")
     return {k: float(v) for k, v in (kv.split("=") for kv in match.group(1).split())}
+
+
+def _load(args: argparse.Namespace, work: Path) -> str:
+    """Generate and ingest the world into a fresh database (or reuse the last); return its URL."""
+    url = str(args.pg_url)
+    done = work / "loaded"
+    if args.reuse and done.exists():
+        print(f"load:     reusing {work} and its database")
+        return url
+    shutil.rmtree(work, ignore_errors=True)
+    world = work / "world"
+    t0 = time.perf_counter()
+    generate_world(persons=args.persons, seed=args.seed, as_of=dt.date(2026, 11, 1), out_dir=world)
+    print(f"world:    {args.persons:,} persons in {time.perf_counter() - t0:.1f} s")
+    _fresh_database(url)
+    engine = build_engine(url)
+    migrate(engine)
+    t0 = time.perf_counter()
+    report = ingest_flows.ingest_directory(
+        world, engine=engine, lake_dir=work / "lake", run_by="bench"
+    )
+    records_flows.vacuum(engine)  # as `imos ingest` does
+    with engine.connect() as conn:
+        records = conn.execute(text("SELECT count(*) FROM records")).scalar_one()
+    print(
+        f"load:     {report.totals['rows_read']:,} rows, {records:,} records indexed in "
+        f"PostgreSQL in {time.perf_counter() - t0:.1f} s"
+    )
+    engine.dispose()
+    done.touch()
+    return url
 
 
 def main() -> None:
@@ -185,42 +229,34 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
+        "--think-ms",
+        type=int,
+        default=1000,
+        help="Mean think time of each client in the paced run (exponential).",
+    )
+    parser.add_argument(
         "--pg-url",
         default=os.environ.get(
             "IMOS_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/imos_bench_api"
         ),
     )
-    parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    parser.add_argument(
+        "--reuse", action="store_true", help="Reuse the world and database of the last --keep run."
+    )
+    parser.add_argument("--keep", action="store_true", help="Keep the world and database.")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
     header("api")
-    tmp = Path(tempfile.mkdtemp(prefix="imos-bench-api-"))
+    work = Path(tempfile.gettempdir()) / "imos-bench-api"
     try:
-        world = tmp / "world"
-        t0 = time.perf_counter()
-        generate_world(
-            persons=args.persons, seed=args.seed, as_of=dt.date(2026, 11, 1), out_dir=world
-        )
-        print(f"world:    {args.persons:,} persons in {time.perf_counter() - t0:.1f} s")
-        url = _fresh_database(args.pg_url)
+        url = _load(args, work)
         engine = build_engine(url)
-        migrate(engine)
-        t0 = time.perf_counter()
-        report = ingest_flows.ingest_directory(
-            world, engine=engine, lake_dir=tmp / "lake", run_by="bench"
-        )
-        with engine.connect() as conn:
-            records = conn.execute(text("SELECT count(*) FROM records")).scalar_one()
-        print(
-            f"load:     {report.totals['rows_read']:,} rows, {records:,} records indexed in "
-            f"PostgreSQL in {time.perf_counter() - t0:.1f} s"
-        )
         users = _analysts(engine, CLIENTS)
         searches, pages = _queries(engine, random.Random(args.seed), 3000)
         files = {}
         for name, paths in (("search", searches), ("record", pages)):
-            lines = tmp / f"{name}.tsv"
+            lines = work / f"{name}.tsv"
             lines.write_text(
                 "".join(
                     f"{users[i % CLIENTS][0]}\t{users[i % CLIENTS][1]}\t{p}\n"
@@ -231,45 +267,49 @@ def main() -> None:
         env = dict(
             os.environ,
             IMOS_DATABASE_URL=url,
-            IMOS_LAKE_DIR=str(tmp / "lake"),
-            IMOS_VAR_DIR=str(tmp / "var"),
+            IMOS_LAKE_DIR=str(work / "lake"),
+            IMOS_VAR_DIR=str(work / "var"),
         )
         env["PYTHONPATH"] = os.pathsep.join([str(HERE / "api"), env.get("PYTHONPATH", "")])
-        results: dict[tuple[str, str], dict[str, float]] = {}
-        for mode, app in (
-            ("audited", "immigrationos.api:create_app"),
-            ("no audit", "noaudit_app:create_app"),
-        ):
+        results: dict[tuple[str, str, int], dict[str, float]] = {}
+        runs = (
+            ("audited", "immigrationos.api:serve_app", (args.think_ms, 0)),
+            ("no audit", "noaudit_app:create_app", (0,)),
+        )
+        for mode, app, thinks in runs:
             port = _free_port()
             proc = _serve(app, port, args.workers, env)
             try:
                 for name, lines in files.items():
                     _wrk(port, lines, 5)  # warm-up
-                    results[(name, mode)] = _wrk(port, lines, args.duration)
+                    for think in thinks:
+                        results[(name, mode, think)] = _wrk(port, lines, args.duration, think)
             finally:
                 os.killpg(proc.pid, signal.SIGTERM)
                 proc.wait(timeout=30)
         with engine.connect() as conn:
             events = conn.execute(text("SELECT count(*) FROM audit_events")).scalar_one()
         print(
-            f"clients:  {CLIENTS} concurrent (wrk, 2 threads), {args.workers} uvicorn workers, {args.duration} s per run"
+            f"clients:  {CLIENTS} concurrent (wrk, 2 threads), {args.workers} uvicorn workers, "
+            f"{args.duration} s per run; think = mean pause between one client's requests"
         )
         print(
-            f"{'route':<8} {'mode':<9} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'non-2xx':>8}"
+            f"{'route':<8} {'mode':<9} {'think':>7} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} "
+            f"{'p99 ms':>7} {'non-2xx':>8}"
         )
-        for (name, mode), r in results.items():
+        for (name, mode, think), r in results.items():
             print(
-                f"{name:<8} {mode:<9} {r['rps']:>8.1f} {r['p50_ms']:>7.1f} {r['p95_ms']:>7.1f} "
-                f"{r['p99_ms']:>7.1f} {int(r['non2xx']):>8}"
+                f"{name:<8} {mode:<9} {think:>5}ms {r['rps']:>8.1f} {r['p50_ms']:>7.1f} "
+                f"{r['p95_ms']:>7.1f} {r['p99_ms']:>7.1f} {int(r['non2xx']):>8}"
             )
         for name in files:
-            ratio = results[(name, "audited")]["rps"] / results[(name, "no audit")]["rps"]
-            print(f"{name}: throughput with auditing / without = {ratio:.2f}")
+            ratio = results[(name, "audited", 0)]["rps"] / results[(name, "no audit", 0)]["rps"]
+            print(f"{name}: throughput with auditing / without (saturated) = {ratio:.2f}")
         print(f"audit log: {events:,} events after the runs")
         engine.dispose()
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
         if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
             _drop_database(args.pg_url)
 
 

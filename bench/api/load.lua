@@ -1,15 +1,25 @@
 -- wrk script: cycle through prepared requests ("token<TAB>purpose<TAB>path" per line),
 -- each connection's requests spread over the users' tokens, and print percentiles.
+-- Optional second argument: think time in ms between a client's requests (0 = none,
+-- every client sends its next request as soon as the last is answered: saturation).
 local lines = {}
 local counter = 0
 local errors = 0
+local think_ms = 0
 
 function init(args)
+  think_ms = tonumber(args[2] or "0")
   for line in io.lines(args[1]) do
     local token, purpose, path = line:match("([^\t]+)\t([^\t]+)\t(.+)")
     table.insert(lines, { token = token, purpose = purpose, path = path })
   end
   counter = math.random(#lines)
+end
+
+function delay()
+  if think_ms <= 0 then return 0 end
+  -- exponential think times (a Poisson process per client), mean think_ms
+  return math.floor(-think_ms * math.log(1 - math.random()))
 end
 
 function request()

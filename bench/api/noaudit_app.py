@@ -23,4 +23,4 @@ audit_service.append = _no_append  # type: ignore[assignment]
 
 def create_app() -> FastAPI:
     """Return the API without audit appends."""
-    return api.create_app()
+    return api.serve_app()

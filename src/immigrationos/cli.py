@@ -25,6 +25,7 @@ from immigrationos import __version__, cli_platform, demo_accounts
 from immigrationos.auth.principal import Principal
 from immigrationos.config import get_settings
 from immigrationos.db.engine import get_engine, session_scope
+from immigrationos.records import flows as records_flows
 from immigrationos.reference import field_offices
 from immigrationos.reference import geocode as geocoding
 from immigrationos.sources import access as sources_access
@@ -153,12 +154,16 @@ def _run_ingest(
             progress.update(task, description=f"ingest {stage}", completed=done, total=total)
 
         try:
-            return ingest_flows.ingest_directory(
+            result = ingest_flows.ingest_directory(
                 input_dir, snapshot=snapshot, progress=report, sources=sources
             )
         except ingest_flows.IngestError as exc:
             err.print(f"[red]error:[/] {exc}")
             raise typer.Exit(2) from exc
+        # PostgreSQL: statistics and the visibility map now, not when autovacuum comes round
+        progress.update(task, description="ingest: analyze the record index", total=None)
+        records_flows.vacuum()
+        return result
 
 
 def _print_ingest(result: ingest_flows.IngestReport) -> None:

@@ -149,7 +149,7 @@ def serve(
         f"Lake: {settings.resolved_lake_dir}"
     )
     uvicorn.run(
-        "immigrationos.api:create_app",
+        "immigrationos.api:serve_app",
         factory=True,
         host=host,
         port=port,

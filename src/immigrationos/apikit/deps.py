@@ -8,7 +8,7 @@ problem that names the permission and the role.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -35,7 +35,9 @@ bearer = HTTPBearer(
 )
 
 
-def engine_of(request: Request) -> Engine:
+# Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency in
+# the thread pool, and each hop there costs more than the dependency itself.
+async def engine_of(request: Request) -> Engine:
     """Return the database engine the app was created with."""
     engine: Engine = request.app.state.engine
     return engine
@@ -44,8 +46,12 @@ def engine_of(request: Request) -> Engine:
 EngineDep = Annotated[Engine, Depends(engine_of)]
 
 
-def db_session(engine: EngineDep) -> Iterator[Session]:
-    """Yield a session for one request (views that write commit it themselves)."""
+async def db_session(engine: EngineDep) -> AsyncIterator[Session]:
+    """Yield a session for one request (views that write commit it themselves).
+
+    Opening a session does no I/O (it connects on first use, in the view's thread); closing
+    returns the connection to the pool.
+    """
     with session_scope(engine) as session:
         yield session
 
@@ -73,7 +79,9 @@ def current_principal(
             "'Authorization: Bearer <token>'",
         )
     try:
-        found = auth_flows.authenticate_session(credentials.credentials, engine=engine)
+        found = auth_flows.authenticate_session(
+            credentials.credentials, engine=engine, grants_of=request.app.state.grants_of
+        )
     except AuthError as exc:
         audit_flows.record(
             engine,
@@ -84,10 +92,9 @@ def current_principal(
             details={"path": request.url.path, "reason": str(exc)},
         )
         raise Problem(401, "session-refused", str(exc)) from exc
-    grants_of: Callable[[Engine, str], frozenset[str]] = request.app.state.grants_of
     return Principal.of_user(
         found.user,
-        grants=grants_of(engine, found.user.id),
+        grants=found.grants,
         client=client,
         session_id=found.session_id,
     )
@@ -99,7 +106,7 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 def require(permission: Permission) -> Any:
     """Return a dependency that admits callers whose role holds ``permission``."""
 
-    def check(request: Request, engine: EngineDep, principal: PrincipalDep) -> Principal:
+    async def check(request: Request, engine: EngineDep, principal: PrincipalDep) -> Principal:
         if principal.can(permission):
             return principal
         audit_flows.record(
@@ -182,7 +189,7 @@ class PageParams:
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=200, description="At most this many items.")] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Skip this many items.")] = 0,
 ) -> PageParams:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -214,21 +215,28 @@ class Authenticated:
 
     user: User
     session_id: str
+    grants: frozenset[str] = frozenset()
 
 
 def authenticate_session(
-    token: str, *, engine: Engine | None = None, now: datetime | None = None
+    token: str,
+    *,
+    engine: Engine | None = None,
+    now: datetime | None = None,
+    grants_of: Callable[[Session, str], frozenset[str]] | None = None,
 ) -> Authenticated:
     """Return the user and session of a token; refuse unknown, ended or idle sessions.
 
     The session's last use is written at most once per ``LAST_SEEN_RESOLUTION``, so a
-    burst of requests costs one write, not one each.
+    burst of requests costs one write, not one each. ``grants_of`` (the policy domain's
+    loader) reads the user's access grants in the same transaction.
     """
     now = now or _now()
     with session_scope(engine) as session:
-        user_session = auth_service.get_session_by_token(session=session, token=token)
-        if user_session is None:
+        found = auth_service.get_session_and_user(session=session, token=token)
+        if found is None:
             raise AuthError("not signed in: the session token is not known")
+        user_session, user = found
         if user_session.revoked_at is not None:
             raise AuthError(
                 f"the session has ended ({user_session.revoked_reason or 'revoked'}); sign in again"
@@ -251,17 +259,17 @@ def authenticate_session(
                 f"the session expired after {user_session.expires_idle_minutes} idle minutes; "
                 "sign in again"
             )
-        user = auth_service.get_user(session=session, user_id=user_session.user_id)
         if user is None or user.disabled:
             user_session.revoked_at = now
             user_session.revoked_reason = "ACCOUNT_DISABLED"
             session.commit()
             raise AuthError("the account is disabled; sign in is refused")
+        grants = grants_of(session, user.id) if grants_of is not None else frozenset()
         if idle >= LAST_SEEN_RESOLUTION:
             user_session.last_seen_at = now
             session.commit()
         session.expunge(user)
-        return Authenticated(user=user, session_id=user_session.id)
+        return Authenticated(user=user, session_id=user_session.id, grants=grants)
 
 
 def authenticate(token: str, *, engine: Engine | None = None, now: datetime | None = None) -> User:

@@ -68,6 +68,17 @@ def get_session_by_token(*, session: Session, token: str) -> UserSession | None:
     return session.scalars(query).first()
 
 
+def get_session_and_user(*, session: Session, token: str) -> tuple[UserSession, User | None] | None:
+    """Return the session of ``token`` and its user in one query (every API request asks)."""
+    query = (
+        select(UserSession, User)
+        .outerjoin(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == hash_token(token))
+    )
+    row = session.execute(query).first()
+    return None if row is None else (row[0], row[1])
+
+
 def revoke_user_sessions(*, session: Session, user_id: str, reason: str, now: datetime) -> int:
     """Revoke every open session of a user; return how many."""
     result = session.execute(

@@ -44,7 +44,8 @@ users_router = APIRouter(prefix="/users", tags=["accounts"])
 
 
 def _grants(request: Request, user_id: str) -> frozenset[str]:
-    grants: frozenset[str] = request.app.state.grants_of(request.app.state.engine, user_id)
+    with auth_flows.session_scope(request.app.state.engine) as session:
+        grants: frozenset[str] = request.app.state.grants_of(session, user_id)
     return grants
 
 

@@ -36,7 +36,10 @@ def build_engine(url: str) -> Engine:
         engine = create_engine(url, future=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip on every checkout (several per API request); a
+    # connection the server dropped is invalidated on its first error and the pool refilled,
+    # and recycling keeps connections younger than any server or proxy idle timeout.
+    return create_engine(url, future=True, pool_recycle=1800, pool_size=10, max_overflow=20)
 
 
 def alembic_config(url: str) -> Config:

@@ -24,6 +24,7 @@ from immigrationos.apikit import problems
 from immigrationos.audit import views as audit_views
 from immigrationos.auth import views as auth_views
 from immigrationos.db.engine import get_engine
+from immigrationos.persons import views as persons_views
 from immigrationos.policy import service as policy_service
 from immigrationos.policy import views as policy_views
 from immigrationos.records import views as records_views
@@ -37,6 +38,8 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     policy_views.router,
     sources_views.router,
     records_views.router,
+    persons_views.router,
+    persons_views.review_router,
     audit_views.router,
 )
 

@@ -21,7 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from immigrationos import __version__, cli_platform, demo_accounts
+from immigrationos import __version__, cli_persons, cli_platform, demo_accounts
 from immigrationos.auth.principal import Principal
 from immigrationos.config import get_settings
 from immigrationos.db.engine import get_engine, session_scope
@@ -318,6 +318,7 @@ def migrate() -> None:
 
 
 cli_platform.register(app)
+cli_persons.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -17,7 +17,7 @@ from immigrationos.apikit.deps import route_permission
 from immigrationos.auth.permissions import PERSON_DATA_PERMISSIONS
 
 from .conftest import HOME_OFFICE, Api
-from .records_world import ingest_world
+from .persons_world import resolved_world
 
 
 def _must_audit() -> set[tuple[str, str]]:
@@ -34,7 +34,7 @@ def _must_audit() -> set[tuple[str, str]]:
 def test_every_person_data_read_and_every_write_is_audited(
     api: Api, tmp_path: Path, lake_dir: Path
 ) -> None:
-    ingest_world(api.engine, tmp_path / "in", lake_dir)
+    persons = resolved_world(api.engine, tmp_path / "in", lake_dir)
     admin = api.user("ADMIN")
     supervisor = api.user("SUPERVISOR", [HOME_OFFICE])
     legal = api.user("LEGAL", [HOME_OFFICE])
@@ -187,6 +187,52 @@ def test_every_person_data_read_and_every_write_is_audited(
             lambda: api.client.get(
                 "/api/v1/records/cbp_i94/I94-LA/versions", headers=analyst.with_purpose(apid)
             ),
+            apid,
+        ),
+        ("GET", "/api/v1/persons/search"): (
+            lambda: api.client.get(
+                "/api/v1/persons/search?name=QUINTANILLA", headers=analyst.with_purpose(apid)
+            ),
+            apid,
+        ),
+        ("GET", "/api/v1/persons/{person_id}"): (
+            lambda: api.client.get(
+                f"/api/v1/persons/{persons['marisol']}", headers=analyst.with_purpose(apid)
+            ),
+            apid,
+        ),
+        ("GET", "/api/v1/persons/{person_id}/timeline"): (
+            lambda: api.client.get(
+                f"/api/v1/persons/{persons['marisol']}/timeline",
+                headers=analyst.with_purpose(apid),
+            ),
+            apid,
+        ),
+        ("GET", "/api/v1/persons/{person_id}/links"): (
+            lambda: api.client.get(
+                f"/api/v1/persons/{persons['marisol']}/links", headers=analyst.with_purpose(apid)
+            ),
+            apid,
+        ),
+        ("POST", "/api/v1/judgements"): (
+            lambda: api.client.post(
+                "/api/v1/judgements",
+                json={
+                    "left": persons["chicago"],
+                    "right": persons["marisol"],
+                    "verdict": "DIFFERENT",
+                    "reason": "different birth dates and passports",
+                },
+                headers=analyst.with_purpose(apid),
+            ),
+            apid,
+        ),
+        ("GET", "/api/v1/judgements"): (
+            lambda: api.client.get("/api/v1/judgements", headers=analyst.with_purpose(apid)),
+            apid,
+        ),
+        ("GET", "/api/v1/review-queue"): (
+            lambda: api.client.get("/api/v1/review-queue", headers=analyst.with_purpose(apid)),
             apid,
         ),
         ("POST", "/api/v1/audit/verify"): (

@@ -23,6 +23,14 @@ class Permission(StrEnum):
     # Person data: the records of every source (and persons, leads and cases as they come).
     RECORDS_SEARCH = "records.search"
     RECORDS_READ = "records.read"
+    # Resolved persons: search, profiles, timelines and the links that made them.
+    PERSONS_SEARCH = "persons.search"
+    PERSONS_READ = "persons.read"
+    # Reviewers' identity judgements and the review queue (person data), and recording one.
+    JUDGEMENTS_READ = "judgements.read"
+    JUDGEMENTS_RECORD = "judgements.record"
+    # Resolution runs: when, by whom, what they changed (counts only, no person data).
+    RESOLUTION_READ = "resolution.read"
     # Ingest: batches and their reconciliation (no person data) and quarantined rows (raw
     # rows: person data).
     INGEST_READ = "ingest.read"
@@ -55,12 +63,18 @@ P = Permission
 _EVERYONE = {P.POLICY_READ}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
-    # Headquarters analysts: national search and analysis, ingest quality, purposes.
+    # Headquarters analysts: national search and analysis, ingest quality, purposes,
+    # identity review.
     "ANALYST": frozenset(
         _EVERYONE
         | {
             P.RECORDS_SEARCH,
             P.RECORDS_READ,
+            P.PERSONS_SEARCH,
+            P.PERSONS_READ,
+            P.JUDGEMENTS_READ,
+            P.JUDGEMENTS_RECORD,
+            P.RESOLUTION_READ,
             P.INGEST_READ,
             P.QUARANTINE_READ,
             P.PURPOSES_READ,
@@ -68,16 +82,30 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.AUTHORIZATIONS_READ,
         }
     ),
-    # Field officers: records in their area, under a purpose they open.
+    # Field officers: records and persons in their area, under a purpose they open.
     "OFFICER": frozenset(
-        _EVERYONE | {P.RECORDS_SEARCH, P.RECORDS_READ, P.PURPOSES_READ, P.PURPOSES_CREATE}
+        _EVERYONE
+        | {
+            P.RECORDS_SEARCH,
+            P.RECORDS_READ,
+            P.PERSONS_SEARCH,
+            P.PERSONS_READ,
+            P.PURPOSES_READ,
+            P.PURPOSES_CREATE,
+        }
     ),
-    # Supervisors: what officers do, plus authorizations and disclosures of their office.
+    # Supervisors: what officers do, plus authorizations and disclosures of their office,
+    # and identity review of their area.
     "SUPERVISOR": frozenset(
         _EVERYONE
         | {
             P.RECORDS_SEARCH,
             P.RECORDS_READ,
+            P.PERSONS_SEARCH,
+            P.PERSONS_READ,
+            P.JUDGEMENTS_READ,
+            P.JUDGEMENTS_RECORD,
+            P.RESOLUTION_READ,
             P.INGEST_READ,
             P.PURPOSES_READ,
             P.PURPOSES_CREATE,
@@ -87,12 +115,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.DISCLOSURES_READ,
         }
     ),
-    # Agency attorneys: records for legal review, the authorizations and disclosures.
+    # Agency attorneys: records and persons for legal review, authorizations, disclosures.
     "LEGAL": frozenset(
         _EVERYONE
         | {
             P.RECORDS_SEARCH,
             P.RECORDS_READ,
+            P.PERSONS_SEARCH,
+            P.PERSONS_READ,
             P.PURPOSES_READ,
             P.PURPOSES_CREATE,
             P.AUTHORIZATIONS_READ,
@@ -112,6 +142,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         | {
             P.RECORDS_SEARCH,
             P.RECORDS_READ,
+            P.PERSONS_SEARCH,
+            P.PERSONS_READ,
+            P.JUDGEMENTS_READ,
+            P.RESOLUTION_READ,
             P.INGEST_READ,
             P.QUARANTINE_READ,
             P.PURPOSES_READ,
@@ -123,8 +157,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.TARGETING_SUSPEND,
         }
     ),
-    # Administrators manage accounts and grants; they read no person data.
-    "ADMIN": frozenset(_EVERYONE | {P.USERS_READ, P.USERS_MANAGE, P.GRANTS_MANAGE, P.INGEST_READ}),
+    # Administrators manage accounts and grants; they read no person data (ingest batches
+    # and resolution runs are counts).
+    "ADMIN": frozenset(
+        _EVERYONE
+        | {P.USERS_READ, P.USERS_MANAGE, P.GRANTS_MANAGE, P.INGEST_READ, P.RESOLUTION_READ}
+    ),
 }
 
 # Command-line use on the platform's own machine: whoever runs it can read the database
@@ -137,7 +175,15 @@ assert set(ROLE_PERMISSIONS) == set(ROLES), "every role needs a row in the permi
 
 # Permissions whose routes serve person data (the audit-completeness test checks these).
 PERSON_DATA_PERMISSIONS = frozenset(
-    {P.RECORDS_SEARCH, P.RECORDS_READ, P.QUARANTINE_READ, P.DISCLOSURES_READ}
+    {
+        P.RECORDS_SEARCH,
+        P.RECORDS_READ,
+        P.PERSONS_SEARCH,
+        P.PERSONS_READ,
+        P.JUDGEMENTS_READ,
+        P.QUARANTINE_READ,
+        P.DISCLOSURES_READ,
+    }
 )
 
 

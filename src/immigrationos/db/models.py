@@ -5,6 +5,7 @@ from immigrationos.auth import models as auth_models
 from immigrationos.db.base import Base
 from immigrationos.policy import models as policy_models
 from immigrationos.records import models as records_models
+from immigrationos.resolution import models as resolution_models
 from immigrationos.sources import models as sources_models
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "auth_models",
     "policy_models",
     "records_models",
+    "resolution_models",
     "sources_models",
 ]

@@ -1,0 +1,1 @@
+"""Resolved persons: profiles, timelines and search over the records resolution linked."""

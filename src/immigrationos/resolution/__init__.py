@@ -1,0 +1,1 @@
+"""Identity resolution: link each person's records across every source (issue 4)."""

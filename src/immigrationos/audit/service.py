@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from immigrationos.audit import signing
@@ -117,14 +117,14 @@ def append(
     client: str = "cli",
     details: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append an event at the tail of the chain; it commits with the caller's transaction."""
+    """Append an event at the tail of the chain; it commits with the caller's transaction.
+
+    Everything but the chain link is prepared before the append lock is taken, and the
+    row is written with one Core ``INSERT``: the lock is held for two short statements
+    and the commit, so appends of unrelated requests wait as little as they can.
+    """
     outcome = Outcome(outcome)
-    canonical = canonical_details(details)
-    session.flush()  # the caller's pending writes first: the lock is held from here to commit
-    _lock_tail(session)
-    last_seq, last_hash = _tail(session)
     event = AuditEvent(
-        seq=last_seq + 1,
         at=_now(),
         actor=actor,
         actor_role=actor_role,
@@ -134,13 +134,20 @@ def append(
         purpose=purpose,
         outcome=outcome.value,
         client=client,
-        details=canonical,
-        prev_hash=last_hash,
+        details=canonical_details(details),
     )
+    session.flush()  # the caller's pending writes first: the lock is held from here to commit
+    _lock_tail(session)
+    last_seq, last_hash = _tail(session)
+    event.seq = last_seq + 1
+    event.prev_hash = last_hash
     event.hash = event_hash(hashed_fields(event))
-    session.add(event)
-    session.flush()
+    session.execute(insert(AuditEvent), [_row(event)])
     return event
+
+
+def _row(event: AuditEvent) -> dict[str, Any]:
+    return {column.key: getattr(event, column.key) for column in AuditEvent.__table__.columns}
 
 
 def _checkpoints(session: Session) -> dict[int, AuditCheckpoint]:

@@ -225,18 +225,21 @@ def test_reindex_from_the_lake_equals_the_index_built_at_ingest(
 def test_control_characters_in_accepted_values_are_indexed(
     engine: Engine, lake_dir: Path, tmp_path: Path
 ) -> None:
+    """A control character is indexed as a space; a NUL byte keeps its row out (quarantined)."""
     folder = tmp_path / "nul"
     folder.mkdir()
     (folder / "ssa_numident.csv").write_bytes(
         b"record_id,ssn,given_name,middle_name,family_name,birth_date,sex,birth_place,"
         b"citizenship_code,issue_date,death_date\n"
-        b"S\x001,123456789,MA\x00RY,,JO\x01NES,1950-01-01,F,OH,A,1966-01-01,\n"
+        b"S1,123456789,MA\x02RY,,JO\x01NES,1950-01-01,F,OH,A,1966-01-01,\n"
+        b"S2,223456789,AN\x00NA,,SMITH,1950-01-01,F,OH,A,1966-01-01,\n"
     )
     ingest(folder, engine, lake_dir)
     with session_scope(engine) as session:
-        row = service.get_record(session=session, source="ssa_numident", record_id="S\ufffd1")
+        row = service.get_record(session=session, source="ssa_numident", record_id="S1")
         assert row is not None and row.display_name == "MA RY JO NES"
-        assert row.payload["given_name"] == "MA\x00RY"  # the payload keeps what was written
+        assert row.payload["given_name"] == "MA\x02RY"  # the payload keeps what was written
         assert [h.record_id for h in service.search(session=session, identifier="123456789")] == [
-            "S\ufffd1"
+            "S1"
         ]
+        assert service.get_record(session=session, source="ssa_numident", record_id="S2") is None

@@ -12,8 +12,7 @@ a person made only of such records answers exactly like a person that does not e
 from __future__ import annotations
 
 import json
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -61,23 +60,6 @@ def in_area(principal: Principal, field_office: str | None) -> bool:
     """Return whether a person (or record) of ``field_office`` is in the caller's area."""
     area = principal.area()
     return area is None or (field_office is not None and field_office in area)
-
-
-def withheld_of(decisions: Iterable[Decision]) -> list[Withheld]:
-    """Return the refusals that may be told, counted by source and rule."""
-    told = [d for d in decisions if d.reveal_existence]
-    counts = Counter((d.source, d.rule) for d in told)
-    first = {(d.source, d.rule): d for d in told}
-    return [
-        Withheld(
-            source=source,
-            count=n,
-            rule=rule,
-            reason=first[(source, rule)].reason,
-            citation=first[(source, rule)].citation,
-        )
-        for (source, rule), n in sorted(counts.items())
-    ]
 
 
 def decide_rows(
@@ -224,7 +206,7 @@ def read_person(
         ],
         sources=[SourcePresent(source=s, records=n) for s, n in found.sources],
         records=len(seen.rows),
-        withheld=withheld_of(seen.refused),
+        withheld=records_access.withheld_of(seen.refused),
         created_run=person.created_run,
         updated_run=person.updated_run,
         created_at=person.created_at,
@@ -270,7 +252,7 @@ def read_timeline(
         limit=page.limit,
         offset=page.offset,
         next_offset=following if following < len(ordered) else None,
-        withheld=withheld_of(seen.refused),
+        withheld=records_access.withheld_of(seen.refused),
     )
 
 
@@ -424,7 +406,7 @@ def search(
         limit=page.limit,
         offset=page.offset,
         next_offset=following if following < len(ranked) else None,
-        withheld=withheld_of(withheld_decisions)
+        withheld=records_access.withheld_of(withheld_decisions)
         + [
             Withheld(source=d.source, count=0, rule=d.rule, reason=d.reason, citation=d.citation)
             for d in refused_sources

@@ -5,6 +5,7 @@ policy and audit, in one transaction with the read (a refusal is audited on its 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -51,9 +52,11 @@ class SearchQuery:
         }
 
 
-def _withheld(decisions: list[Decision]) -> list[Withheld]:
-    counts = Counter((d.source, d.rule) for d in decisions if d.reveal_existence)
-    first = {(d.source, d.rule): d for d in decisions}
+def withheld_of(decisions: Iterable[Decision]) -> list[Withheld]:
+    """Return the refusals that may be told, counted by source and rule."""
+    told = [d for d in decisions if d.reveal_existence]
+    counts = Counter((d.source, d.rule) for d in told)
+    first = {(d.source, d.rule): d for d in told}
     return [
         Withheld(
             source=source,
@@ -140,7 +143,7 @@ def search(
         limit=page.limit,
         offset=page.offset,
         next_offset=following if following < len(kept) else None,
-        withheld=_withheld(withheld_decisions)
+        withheld=withheld_of(withheld_decisions)
         + [
             Withheld(source=d.source, count=0, rule=d.rule, reason=d.reason, citation=d.citation)
             for d in refused_sources

@@ -14,6 +14,7 @@ from immigrationos.synth.names import load_names
 from immigrationos.synth.noise import (
     birth_date_noise,
     drop_second_surname,
+    initial,
     nickname,
     ssn_typo,
     typo,
@@ -32,7 +33,7 @@ NAMES = sorted(
 @given(st.sampled_from(NAMES), st.integers(0, 2**32))
 def test_name_noise_keeps_a_name(name: str, seed: int) -> None:
     rnd = random.Random(seed)
-    for fn in (typo, nickname, variant, drop_second_surname):
+    for fn in (typo, nickname, variant, drop_second_surname, initial):
         out = fn(name, rnd)
         assert out.strip() == out and out
         assert "," not in out and "\n" not in out

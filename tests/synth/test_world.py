@@ -16,6 +16,7 @@ from immigrationos.sources.contract import (
     US_BIRTH_PLACES,
     VIOLATIONS,
 )
+from immigrationos.synth.names import load_names
 from immigrationos.synth.world import VARIANTS, WorldSummary, generate_world
 
 from .conftest import AS_OF
@@ -258,3 +259,56 @@ def test_progress_is_reported(tmp_path: Path) -> None:
     stages = {c[0] for c in calls}
     assert {"population", "stories", "truth", "writing"} <= stages
     assert all(0 <= done <= total for _, done, total in calls)
+
+
+def test_households_juniors_namesakes_and_borrowed_ssns(world: World) -> None:
+    out, _ = world
+    persons = _persons(out)
+    recs = _records(out)
+    people = list(persons.values())
+    # Juniors: same full name as the father, born 18+ years later, most at his address.
+    by_name = defaultdict(list)
+    for p in people:
+        by_name[(p["given_name"], p["middle_name"], p["family_name"])].append(p)
+    juniors = [
+        (a, b)
+        for group in by_name.values()
+        for a in group
+        for b in group
+        if a["birth_date"][:4] < str(int(b["birth_date"][:4]) - 17) and a["zip"] == b["zip"]
+    ]
+    assert juniors
+    # Households: persons sharing a family name and a ZIP code are common.
+    by_home = defaultdict(int)
+    for p in people:
+        by_home[(p["family_name"], p["zip"])] += 1
+    shared = sum(k for k in by_home.values() if k > 1)
+    assert shared >= 0.05 * len(people)
+    # Namesakes of the same birth year who are different persons.
+    same_year = defaultdict(set)
+    for p in people:
+        same_year[(p["given_name"], p["family_name"], p["birth_date"][:4])].add(p["person_id"])
+    assert any(len(ids) > 1 for ids in same_year.values())
+    # An old Numident keeping a maiden name: another family name of the name tables.
+    surnames = {n for pool in load_names().family.values() for n in pool.names}
+    assert any(
+        n["family_name"] != persons[pid]["family_name"]
+        and n["family_name"] in surnames
+        and n["given_name"] == persons[pid]["given_name"]
+        and " " not in persons[pid]["family_name"]
+        for pid, by in recs.items()
+        for n in by.get("ssa_numident", [])
+    )
+    # W-2s under the SSN of another person of the same household (same ZIP code).
+    owner = {n["ssn"]: pid for pid, by in recs.items() for n in by.get("ssa_numident", [])}
+    borrowed = [
+        (pid, owner[w["employee_tin"]])
+        for pid, by in recs.items()
+        for w in by.get("irs_w2", [])
+        if owner.get(w["employee_tin"], pid) != pid
+    ]
+    assert any(persons[a]["zip"] == persons[b]["zip"] for a, b in borrowed)
+    # Everyday names: W-2s often carry a given name other than the legal one.
+    w2 = [(pid, w) for pid, by in recs.items() for w in by.get("irs_w2", [])]
+    other = sum(w["given_name"] != persons[pid]["given_name"] for pid, w in w2)
+    assert other >= 0.05 * len(w2)

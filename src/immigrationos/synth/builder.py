@@ -1,15 +1,17 @@
-"""The world builder: one person's story context and the helpers that write its records."""
+"""The world builder: randomness, identifiers, names and the helpers that write records."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass, field
 
 import numpy as np
 
+from immigrationos.synth.aliases import ALIAS_BIRTH_SHARE, EVERYDAY_SHARE
 from immigrationos.synth.geo import Geography
+from immigrationos.synth.identity import Identities
 from immigrationos.synth.names import ORIGINS, load_names
+from immigrationos.synth.person import Employer, Person
 from immigrationos.synth.population import Population
 from immigrationos.synth.records import Ids, RecordStore, iso
 
@@ -26,49 +28,7 @@ COURTS = (
 )  # fmt: skip
 
 
-@dataclass
-class Employer:
-    """A synthetic employer with its EIN, name and city."""
-
-    ein: str
-    name: str
-    state: str
-
-
-@dataclass
-class Person:
-    """One person's story state while their records are written."""
-
-    pid: int
-    status: str
-    given: str
-    middle: str
-    family: str
-    birth: int
-    sex: str
-    country: str
-    origin: str
-    variant: str = ""
-    birth_place: str = ""
-    active_from: int = -(10**9)  # first day of the current stay (life records start here)
-    end: int | None = None  # last day present (death, departure, removal without return)
-    death: int | None = None
-    ssn: str | None = None
-    ssn_issue: int | None = None
-    ssn_code: str = ""
-    itin: str | None = None
-    itin_issue: int | None = None
-    a_number: str | None = None
-    passport: str | None = None
-    usc_from: int | None = None
-    # (tax year, TIN, own SSN?, victim person number whose name is used or -1)
-    work: list[tuple[int, str, bool, int]] = field(default_factory=list)
-    docs: list[tuple[int, str]] = field(default_factory=list)  # (from ordinal, DMV document)
-    wants_license: bool = False
-    needs_evidence: bool = False
-
-
-class Builder:
+class Builder(Identities):
     """Shared state of a world while stories are written: randomness, ids, records."""
 
     def __init__(
@@ -93,10 +53,8 @@ class Builder:
         self.employers_by_state: dict[str, list[Employer]] = {}
         for e in employers:
             self.employers_by_state.setdefault(e.state, []).append(e)
-        self.spare_ssn = 0
         self.employer_words = load_names().employer_words
-        victims = np.flatnonzero(np.isin(pop.status, ["US_CITIZEN_BIRTH", "LPR"]))
-        self.victims = victims.tolist() or [0]
+        self.init_identities()
 
     # --- time -----------------------------------------------------------------------------
     def jan1(self, year: int) -> int:
@@ -132,27 +90,84 @@ class Builder:
         g = self.geo
         return pop.addr_street[p.pid][k], str(g.cities[z]), str(g.states[z]), str(g.zips[z])
 
-    def addr_fields(self, p: Person, when: int, missing: float = 0.0) -> dict[str, object]:
+    def addr_fields(
+        self, p: Person, when: int, missing: float = 0.0, stale: float = 0.08
+    ) -> dict[str, object]:
         """Return the address columns of a record of ``p`` dated ``when``."""
         if missing and self.rnd.random() < missing:
             return {}
-        street, city, state, zip_ = self.address(p, when)
+        street, city, state, zip_ = self.address(p, when, stale)
         return {"street": street, "city": city, "state": state, "zip": zip_}
 
-    # --- immigration records --------------------------------------------------------------
-    def person_fields(self, p: Person) -> dict[str, object]:
-        """Return the name, birth date and sex columns of ``p``."""
+    # --- names ----------------------------------------------------------------------------
+    def names(self, p: Person, source: str, when: int | None = None) -> tuple[str, str, str]:
+        """Return the given, middle and family name a record of ``source`` gives ``p``.
+
+        Immigration records and passports carry the legal name; wage, money, police and
+        tip records often the everyday one (``aliases.EVERYDAY_SHARE``). An old Numident
+        of a married woman often still has her maiden name; juniors and their fathers
+        sometimes carry their suffix in the family name field. A record dated (``when``)
+        before a change of name at naturalization carries the name before it.
+        """
+        rnd = self.rnd
+        given, middle, family = p.given, p.middle, p.family
+        share = EVERYDAY_SHARE.get(source, 0.0)
+        renamed = p.renamed_at is not None and p.given_before != ""
+        if renamed and source == "ssa_numident":
+            # SSA updates the record only when told (with the naturalization certificate).
+            if rnd.random() < 0.4:
+                given = p.given_before
+        elif renamed and when is not None and p.renamed_at is not None and when < p.renamed_at:
+            given = p.given_before
+        elif share and (p.alias_given or p.alias_family) and rnd.random() < share:
+            if p.alias_given:
+                given = p.alias_given
+                middle = "" if p.by_middle else middle
+            family = p.alias_family or family
+        if share and p.maiden and rnd.random() < 0.12:
+            family = f"{p.maiden}-{family}"  # maiden and married names, double-barrelled
+        if source == "ssa_numident" and p.maiden and rnd.random() < 0.55:
+            family = p.maiden
+        if p.junior and rnd.random() < 0.12:
+            family = f"{family} JR"
+        elif p.senior and rnd.random() < 0.04:
+            family = f"{family} SR"
+        return given, middle, family
+
+    def birth_date(self, p: Person, source: str) -> str:
+        """Return the birth date a record of ``source`` gives ``p`` (sometimes an alias)."""
+        share = ALIAS_BIRTH_SHARE.get(source, 0.0)
+        if p.alias_birth and share and self.rnd.random() < share:
+            return iso(p.alias_birth)
+        return iso(p.birth)
+
+    def person_fields(self, p: Person, source: str, when: int | None = None) -> dict[str, object]:
+        """Return the name, birth date and sex columns of a record of ``p`` in ``source``."""
+        given, _, family = self.names(p, source, when)
         return {
-            "given_name": p.given,
-            "family_name": p.family,
-            "birth_date": iso(p.birth),
+            "given_name": given,
+            "family_name": family,
+            "birth_date": self.birth_date(p, source),
             "sex": p.sex,
         }
 
+    def passport_at(self, p: Person, when: int) -> str:
+        """Return the passport ``p`` travels with on ``when`` (renewed every few years)."""
+        if p.passport is None or p.passport_from is None:
+            p.passport = p.passport or self.ids.foreign_passport()
+            p.passport_from = when
+        elif when - p.passport_from > 6 * YEAR and self.rnd.random() < 0.7:
+            p.passport = self.ids.foreign_passport()
+            p.passport_from = when
+        elif p.passport_from - when > 6 * YEAR and self.rnd.random() < 0.7:
+            return self.ids.foreign_passport()  # an older passport, long expired
+        return p.passport
+
+    # --- immigration records --------------------------------------------------------------
+
     def arrival(self, p: Person, when: int, cls: str, until: int | str | None) -> str:
         """Write an I-94 arrival of ``p`` and return its I-94 number."""
-        if p.passport is None:
-            p.passport = self.ids.foreign_passport()
+        passport = p.passport if cls == "USC" and p.passport else self.passport_at(p, when)
         number = self.ids.i94()
         admit = iso(until) if isinstance(until, int) else until
         self.store.add(
@@ -161,9 +176,9 @@ class Builder:
             event="ARRIVAL",
             event_date=iso(when),
             i94_number=number,
-            **self.person_fields(p),
+            **self.person_fields(p, "cbp_i94", when),
             citizenship_country=p.country,
-            passport_number=p.passport,
+            passport_number=passport,
             class_of_admission=cls,
             admit_until=admit,
             port_of_entry=self.rnd.choice(PORTS),
@@ -179,9 +194,9 @@ class Builder:
             event="DEPARTURE",
             event_date=iso(when),
             i94_number=number or self.ids.i94(),
-            **self.person_fields(p),
+            **self.person_fields(p, "cbp_i94", when),
             citizenship_country=p.country,
-            passport_number=p.passport or self.ids.foreign_passport(),
+            passport_number=self.passport_at(p, when),
             port_of_entry=self.rnd.choice(PORTS),
         )
 
@@ -202,6 +217,7 @@ class Builder:
     ) -> None:
         """Write a USCIS benefit record of ``p``."""
         dt_year = dt.date.fromordinal(filed).year
+        given, _, family = self.names(p, "uscis_benefits", filed)
         self.store.add(
             "uscis_benefits",
             p.pid,
@@ -212,9 +228,9 @@ class Builder:
             decision_date=iso(decided) if decided is not None else None,
             valid_from=iso(valid[0]) if valid else None,
             valid_until=iso(valid[1]) if valid else None,
-            a_number=self.ensure_a_number(p) if self.rnd.random() < 0.85 else None,
-            given_name=p.given,
-            family_name=p.family,
+            a_number=self.ensure_a_number(p) if self.rnd.random() < 0.7 else None,
+            given_name=given,
+            family_name=family,
             birth_date=iso(p.birth),
             sex=p.sex,
             country_of_birth=p.country,
@@ -260,12 +276,13 @@ class Builder:
         appeal: bool = False,
     ) -> None:
         """Write an EOIR case of ``p``."""
+        given, _, family = self.names(p, "eoir_cases", nta)
         self.store.add(
             "eoir_cases",
             p.pid,
             a_number=self.ensure_a_number(p),
-            given_name=p.given,
-            family_name=p.family,
+            given_name=given,
+            family_name=family,
             birth_date=iso(p.birth),
             nationality=p.country,
             nta_date=iso(nta),
@@ -277,15 +294,27 @@ class Builder:
         )
 
     def enforce(self, p: Person, kind: str, when: int, state: str | None = None) -> None:
-        """Write an enforcement event of ``p``."""
+        """Write an enforcement event of ``p``.
+
+        One event in 25 carries a new A-number: an encounter not matched to the person's
+        existing A-file opens a duplicate one.
+        """
+        rnd = self.rnd
+        a_number: str | None = None
+        if rnd.random() < 0.75:
+            known = p.a_number is not None
+            a_number = self.ensure_a_number(p)
+            if known and rnd.random() < 0.04:
+                a_number = self.ids.a_number()
+        fbi = p.fbi if kind == "ARREST" and rnd.random() < 0.5 else None
         self.store.add(
             "enforcement_events",
             p.pid,
             event_type=kind,
             event_date=iso(when),
-            a_number=self.ensure_a_number(p) if self.rnd.random() < 0.9 else None,
-            fbi_number=None,
-            **self.person_fields(p),
+            a_number=a_number,
+            fbi_number=fbi,
+            **self.person_fields(p, "enforcement_events", when),
             nationality=p.country,
             location_state=state or self.rnd.choice(BORDER_STATES),
             removal_country=p.country if kind in ("REMOVAL", "RETURN") else None,
@@ -300,15 +329,16 @@ class Builder:
         """Write a self-reported departure; return the (intended or confirmed) date."""
         intended = report + self.rnd.randint(7, 60)
         confirm = min(intended + self.rnd.randint(0, 5), self.a - 1) if confirmed else None
+        given, _, family = self.names(p, "cbp_home_departures", report)
         self.store.add(
             "cbp_home_departures",
             p.pid,
             report_date=iso(report),
-            given_name=p.given,
-            family_name=p.family,
+            given_name=given,
+            family_name=family,
             birth_date=iso(p.birth),
-            a_number=p.a_number if self.rnd.random() < 0.6 else None,
-            passport_number=p.passport if self.rnd.random() < 0.7 else None,
+            a_number=p.a_number if self.rnd.random() < 0.45 else None,
+            passport_number=p.passport if self.rnd.random() < 0.5 else None,
             citizenship_country=p.country,
             intended_departure_date=iso(intended),
             confirmed_departure_date=iso(confirm) if confirm is not None else None,
@@ -323,46 +353,3 @@ class Builder:
         given = tables.given[(origin, self.rnd.choice("MF"))].names
         family = tables.family[origin].names
         return self.rnd.choice(given), self.rnd.choice(family)
-
-    # --- identity -------------------------------------------------------------------------
-    def issue_ssn(self, p: Person, when: int, code: str) -> str:
-        """Give ``p`` their SSN, issued on ``when`` with a Numident citizenship code."""
-        p.ssn = f"{int(self.pop.ssn[p.pid]):09d}"
-        p.ssn_issue = max(when, p.birth)
-        p.ssn_code = code
-        return p.ssn
-
-    def issue_itin(self, p: Person, when: int) -> str:
-        """Give ``p`` an ITIN issued on ``when``."""
-        p.itin = self.ids.itin()
-        p.itin_issue = when
-        return p.itin
-
-    def stolen_ssn(self, p: Person) -> tuple[str, int]:
-        """Return another person's SSN (and that person) for ``p`` to work under."""
-        for _ in range(20):
-            v = self.rnd.choice(self.victims)
-            if v != p.pid:
-                return f"{int(self.pop.ssn[v]):09d}", int(v)
-        return self.fake_ssn(), -1
-
-    def fake_ssn(self) -> str:
-        """Return a valid-looking SSN issued to nobody in the world."""
-        spare = self.pop.spare_ssns
-        v = spare[self.spare_ssn % len(spare)]
-        self.spare_ssn += 1
-        return f"{int(v):09d}"
-
-    def unauthorized_tin(self, p: Person, first_issue: int) -> tuple[str, bool, int]:
-        """Choose how an unauthorized worker is paid: ITIN, stolen SSN or made-up SSN."""
-        r = self.rnd.random()
-        if r < 0.45:
-            return p.itin or self.issue_itin(p, first_issue), False, -1
-        if r < 0.8:
-            ssn, victim = self.stolen_ssn(p)
-            return ssn, False, victim if self.rnd.random() < 0.4 else -1
-        return self.fake_ssn(), False, -1
-
-    def plan_work(self, p: Person, years: list[int], tin: str, own: bool, name_of: int) -> None:
-        """Record that ``p`` earned wages in ``years`` under ``tin``."""
-        p.work.extend((y, tin, own, name_of) for y in years)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 
-from immigrationos.synth.builder import YEAR, Builder, Employer, Person
+from immigrationos.synth.builder import YEAR, Builder
 from immigrationos.synth.geo import LICENSE_REGARDLESS
+from immigrationos.synth.person import Employer, Person
 from immigrationos.synth.records import NOBODY, iso
 
 OFFENSES = (
@@ -49,13 +50,14 @@ def write_life(b: Builder, p: Person) -> None:
     rnd = b.rnd
     lo, hi = window(b, p)
     if p.ssn is not None and p.ssn_issue is not None:
+        given, middle, family = b.names(p, "ssa_numident")
         b.store.add(
             "ssa_numident",
             p.pid,
             ssn=p.ssn,
-            given_name=p.given,
-            middle_name=p.middle or None,
-            family_name=p.family,
+            given_name=given,
+            middle_name=middle or None,
+            family_name=family,
             birth_date=iso(p.birth),
             sex=p.sex,
             birth_place=p.birth_place,
@@ -70,7 +72,7 @@ def write_life(b: Builder, p: Person) -> None:
             "irs_itin",
             p.pid,
             itin=p.itin,
-            **b.person_fields(p),
+            **b.person_fields(p, "irs_itin", issued),
             country_of_citizenship=p.country,
             foreign_id_type=kind,
             foreign_id_number=p.passport or b.ids.foreign_passport(),
@@ -110,13 +112,14 @@ def _wages(b: Builder, p: Person) -> None:
     median = 52000.0 * NON_CITIZEN_WAGE.get(p.status, 1.0)
     for year, tin, own, name_of in p.work:
         when = b.jan1(year) + 360
-        addr = b.addr_fields(p, when, missing=0.03)
+        # Payroll keeps an old address for a while after a move.
+        addr = b.addr_fields(p, when, missing=0.03, stale=0.2)
         if employer is None or rnd.random() < 0.15:
             employer = _employer(b, str(addr.get("state") or b.address(p, when)[2]))
         if name_of >= 0:
             given, family = b.pop.given[name_of], b.pop.family[name_of]
         else:
-            given, family = p.given, p.family
+            given, _, family = b.names(p, "irs_w2", when)
         wages = max(800.0, math.exp(rnd.gauss(math.log(median), 0.6)))
         b.store.add(
             "irs_w2",
@@ -141,7 +144,7 @@ def _doc_at(p: Person, when: int) -> str:
     return doc
 
 
-def _licence(b: Builder, p: Person, issued: int) -> bool:
+def _licence(b: Builder, p: Person, issued: int, old: bool = False) -> bool:
     street, city, state, zip_ = b.address(p, issued, stale=0.0)
     doc = _doc_at(p, issued)
     if doc == "NONE" and state not in LICENSE_REGARDLESS:
@@ -150,14 +153,20 @@ def _licence(b: Builder, p: Person, issued: int) -> bool:
         doc = "US_PASSPORT"
     real_id = doc != "NONE" and issued >= b.jan1(2016) and b.rnd.random() < 0.75
     recorded = doc if issued >= b.jan1(2012) or b.rnd.random() < 0.5 else None
+    # A REAL ID is issued in the documented (legal) name; other licences often not.
+    given, middle, family = b.names(p, "dmv_licenses", issued)
+    if real_id and (p.renamed_at is None or issued >= p.renamed_at):
+        given, middle, family = p.given, p.middle, p.family
+    if old and p.maiden and b.rnd.random() < 0.5:
+        family = p.maiden  # an older licence, from before the marriage
     b.store.add(
         "dmv_licenses",
         p.pid,
         state=state,
         license_number=b.ids.license(state),
-        given_name=p.given,
-        middle_name=p.middle or None,
-        family_name=p.family,
+        given_name=given,
+        middle_name=middle or None,
+        family_name=family,
         birth_date=iso(p.birth),
         sex=p.sex,
         street=street,
@@ -175,7 +184,8 @@ def _licences(b: Builder, p: Person, lo: int, hi: int) -> bool:
     issued = b.between(max(lo, b.a - 8 * YEAR), hi)
     done = _licence(b, p, issued)
     if b.pop.n_addr[p.pid] > 1 and b.rnd.random() < 0.3 and issued - 400 > lo:
-        done = _licence(b, p, b.between(max(lo, b.a - 14 * YEAR), issued - 400)) or done
+        earlier = b.between(max(lo, b.a - 14 * YEAR), issued - 400)
+        done = _licence(b, p, earlier, old=True) or done
     return done
 
 
@@ -218,12 +228,15 @@ def _criminal(b: Builder, p: Person, lo: int, hi: int) -> None:
     sentence = None
     if disposition == "CONVICTED" and rnd.random() < 0.6:
         sentence = str(rnd.choice((1, 2, 10, 30, 60, 90, 180, 365, 730)))
+    # One FBI number per person, from the first fingerprinted arrest on.
+    if p.fbi is None and rnd.random() < 0.75:
+        p.fbi = b.ids.fbi()
     b.store.add(
         "criminal_history",
         p.pid,
-        fbi_number=b.ids.fbi() if rnd.random() < 0.7 else None,
+        fbi_number=p.fbi if p.fbi is not None and rnd.random() < 0.85 else None,
         state_id=f"{state}{rnd.randrange(10**7, 10**8)}" if rnd.random() < 0.6 else None,
-        **b.person_fields(p),
+        **b.person_fields(p, "criminal_history", when),
         offense_code=code,
         offense_category=category,
         offense_description=description,
@@ -254,14 +267,15 @@ def _ctr(b: Builder, p: Person, lo: int, hi: int) -> None:
     when = b.between(lo, hi)
     cash = 10000 + math.exp(rnd.gauss(math.log(4000), 1.0))
     words = b.employer_words
+    given, _, family = b.names(p, "fincen_ctr", when)
     b.store.add(
         "fincen_ctr",
         p.pid,
         transaction_date=iso(when),
         institution_name=f"{rnd.choice(words['prefix'])} {rnd.choice(words['bank'])}",
-        given_name=p.given,
-        family_name=p.family,
-        birth_date=iso(p.birth) if rnd.random() < 0.85 else None,
+        given_name=given,
+        family_name=family,
+        birth_date=b.birth_date(p, "fincen_ctr") if rnd.random() < 0.85 else None,
         **_money_id(b, p),
         **b.addr_fields(p, when, missing=0.05),
         occupation=rnd.choice(OCCUPATIONS) if rnd.random() < 0.7 else None,
@@ -276,14 +290,15 @@ def _sar(b: Builder, p: Person, lo: int, hi: int) -> None:
     acts = ("STRUCTURING", "MONEY_TRANSMISSION", "IDENTITY_THEFT", "FRAUD", "OTHER")
     chosen = sorted(set(rnd.choices(acts, weights=(5, 4, 1, 2, 1), k=rnd.choice((1, 1, 2)))))
     words = b.employer_words
+    given, _, family = b.names(p, "fincen_sar", when)
     b.store.add(
         "fincen_sar",
         p.pid,
         filing_date=iso(when),
         filer_name=f"{rnd.choice(words['prefix'])} {rnd.choice(words['bank'])}",
-        given_name=p.given,
-        family_name=p.family,
-        birth_date=iso(p.birth) if rnd.random() < 0.7 else None,
+        given_name=given,
+        family_name=family,
+        birth_date=b.birth_date(p, "fincen_sar") if rnd.random() < 0.7 else None,
         **_money_id(b, p),
         **b.addr_fields(p, when, missing=0.1),
         activity_types="|".join(chosen),
@@ -302,9 +317,10 @@ def write_tip(b: Builder, p: Person | None) -> None:
     pid = NOBODY
     if p is not None:
         pid = p.pid
-        fields = {"given_name": p.given, "family_name": p.family}
+        given, _, family = b.names(p, "tips")
+        fields = {"given_name": given, "family_name": family}
         if rnd.random() < 0.35:
-            fields["birth_date"] = iso(p.birth)
+            fields["birth_date"] = b.birth_date(p, "tips")
         if rnd.random() < 0.7:
             fields.update(b.addr_fields(p, when))
         if p.work and rnd.random() < 0.4:

@@ -1,13 +1,24 @@
-"""The persons of a world: status, country of birth, names, sex, birth date, addresses."""
+"""The persons of a world: status, country of birth, names, sex, birth date, addresses.
+
+After the persons are drawn one by one, ``families`` puts the resemblances of a real
+population into them (immigrant neighbourhoods, households with shared names and
+addresses, juniors, namesakes) and ``aliases`` gives each the name they go by.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from immigrationos.sources.contract import TRUTH_STATUSES
+from immigrationos.synth import families
+from immigrationos.synth.aliases import (
+    alias_birth_dates,
+    everyday_names,
+    naturalization_names,
+)
 from immigrationos.synth.geo import Geography
 from immigrationos.synth.names import sample_person_names
 
@@ -175,7 +186,16 @@ class Population:
     n_addr: np.ndarray
     ssn: np.ndarray  # a distinct valid SSN per person (used if the story issues one)
     spare_ssns: np.ndarray  # valid-looking SSNs issued to nobody
-    twin_of: np.ndarray  # -1, or the person whose name and near birth date this one shares
+    twin_of: np.ndarray  # -1, or the person whose name this unrelated namesake shares
+    household: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    relation: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int8))
+    senior: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
+    maiden: list[str] = field(default_factory=list)  # '' or the family name before marriage
+    alias_given: list[str] = field(default_factory=list)  # '' or the everyday given name
+    alias_family: list[str] = field(default_factory=list)  # '' or the everyday family name
+    by_middle: list[bool] = field(default_factory=list)  # goes by the middle name
+    alias_birth: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    given_before: list[str] = field(default_factory=list)  # '' or the name before naturalizing
 
 
 def status_counts(n: int) -> dict[str, int]:
@@ -251,17 +271,6 @@ def build_population(
 
     given, middle, family = sample_person_names(rng, origin, sex)
 
-    twin_of = np.full(n, -1, dtype=np.int64)
-    n_twins = max(2, n // 150)
-    candidates = np.flatnonzero(~daca)
-    picks = rng.choice(candidates, size=min(2 * n_twins, len(candidates) // 2 * 2), replace=False)
-    for src, dst in zip(picks[0::2], picks[1::2], strict=True):
-        if origin[src] != origin[dst] and rng.random() < 0.5:
-            continue
-        given[dst], family[dst] = given[src], family[src]
-        birth[dst] = birth[src] + int(rng.integers(-45, 46))
-        twin_of[dst] = src
-
     foreign = ~us_born
     n_addr = rng.choice(np.arange(1, MAX_ADDRESSES + 1), size=n, p=[0.35, 0.35, 0.2, 0.1])
     addr_zip = np.empty((n, MAX_ADDRESSES), dtype=np.int64)
@@ -276,9 +285,10 @@ def build_population(
     # Moves happen during the last twelve years; the first address has no start.
     moves = np.sort(rng.integers(a - 12 * 365, a - 20, size=(n, MAX_ADDRESSES - 1)), axis=1)
     addr_start = np.concatenate([np.full((n, 1), -1, dtype=np.int64), moves], axis=1)
+    families.place_in_enclaves(rng, geo, origin, us_born, addr_zip, n_addr)
 
     all_ssns = _ssns(rng, n + max(50, n // 20))
-    return Population(
+    pop = Population(
         n=n,
         status=status,
         country=country,
@@ -294,5 +304,18 @@ def build_population(
         n_addr=n_addr,
         ssn=all_ssns[:n],
         spare_ssns=all_ssns[n:],
-        twin_of=twin_of,
+        twin_of=np.full(n, -1, dtype=np.int64),
+        household=np.arange(n, dtype=np.int64),
+        relation=np.full(n, families.HEAD, dtype=np.int8),
+        senior=np.zeros(n, dtype=bool),
+        maiden=[""] * n,
     )
+    families.form_households(rng, pop, as_of.year)
+    families.add_namesakes(rng, pop, a - int(18.05 * 365.25))
+    keep = pop.senior | (pop.relation == families.JUNIOR)
+    pop.given_before = naturalization_names(rng, status, origin, sex, pop.given, keep)
+    pop.alias_given, pop.alias_family, pop.by_middle = everyday_names(
+        rng, origin, sex, us_born, pop.given, pop.middle, pop.family
+    )
+    pop.alias_birth = alias_birth_dates(rng, status, pop.birth, a - 16 * 366)
+    return pop

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from immigrationos.synth.builder import YEAR, Builder, Person
+from immigrationos.synth.builder import YEAR, Builder
+from immigrationos.synth.person import Person
 
 WORK_CLASSES_NI = ("H1B", "H1B", "H1B", "L1", "O1", "TN", "TN", "H2B", "H2A")
 
@@ -47,6 +48,8 @@ def us_citizen_naturalized(b: Builder, p: Person, variant: str) -> None:
     """Write the story of a naturalized citizen (LPR first, then N-400 approved)."""
     adult18 = p.birth + 18 * YEAR
     natz = b.between(min(max(adult18 + 2 * YEAR, b.a - 25 * YEAR), b.a - 400), b.a - 60)
+    if p.given_before:
+        p.renamed_at = natz  # a new given name with the naturalization certificate
     lpr = natz - b.rnd.randint(5 * YEAR, 8 * YEAR)
     if variant == "old_i94":
         cls = b.rnd.choice(("B2", "B2", "F1", "H1B"))
@@ -132,11 +135,7 @@ def _later_life(
 def nonimmigrant(b: Builder, p: Person, variant: str) -> None:
     """Write the story of a nonimmigrant in valid status on as_of."""
     p.birth_place = p.country
-    if b.rnd.random() < 0.3:
-        # An earlier visit, properly departed.
-        old = b.between(b.a - 8 * YEAR, b.a - 3 * YEAR)
-        num = b.arrival(p, old, "B2", old + 180)
-        b.departure(p, old + b.rnd.randint(5, 170), num)
+    earlier_visit = b.rnd.random() < 0.3
     if variant == "worker":
         cls = b.rnd.choice(WORK_CLASSES_NI)
         seasonal = cls in ("H2A", "H2B")
@@ -180,6 +179,11 @@ def nonimmigrant(b: Builder, p: Person, variant: str) -> None:
         filed = until - b.rnd.randint(10, 60)
         b.benefit(p, "I-539", "APPROVED", filed, filed + 40, (until + 1, valid_until))
         p.active_from = entry
+    if earlier_visit and p.active_from - 400 > b.a - 8 * YEAR:
+        # An earlier visit, properly departed before this stay.
+        old = b.between(b.a - 8 * YEAR, p.active_from - 400)
+        num = b.arrival(p, old, "B2", old + 180)
+        b.departure(p, old + b.rnd.randint(5, 170), num)
 
 
 def refugee_asylee(b: Builder, p: Person, variant: str) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from immigrationos.synth.builder import YEAR, Builder, Person
+from immigrationos.synth.builder import YEAR, Builder
+from immigrationos.synth.person import Person
 
 OVERSTAY_CLASSES = (
     ("B2", 50), ("WT", 15), ("B1", 7), ("WB", 3), ("H2B", 8), ("H1B", 7), ("J1", 5), ("F1", 5),

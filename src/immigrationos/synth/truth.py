@@ -141,10 +141,11 @@ def judge_person(recs: dict[str, list[Row]], ssn_holder: dict[str, int], pid: in
         return any(s <= hi and e >= lo for s, e in periods)
 
     found: list[str] = []
-    # OVERSTAY
+    # OVERSTAY (no departure after the latest arrival)
     if present and last_arrival is not None and not relief:
         until = _s(last_arrival["admit_until"])
-        if until and until != "D/S" and until < a:
+        left = any(_s(d["event_date"]) > last_arrival_date for d in departures)
+        if until and until != "D/S" and until < a and not left:
             found.append("OVERSTAY")
     # UNAUTHORIZED_EMPLOYMENT
     if any(not authorized(f"{r['tax_year']}-01-01", f"{r['tax_year']}-12-31") for r in w2):

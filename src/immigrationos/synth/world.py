@@ -25,6 +25,19 @@ close birth dates; removal orders overturned (relief granted, terminated), under
 yet final, executed, and followed by re-entry; deceased persons; departures (I-94 and
 confirmed self-reported) and unconfirmed self-reports; voluntary returns (not removals).
 
+Resolution is made hard the way real agency data is (``families``, ``aliases``, ``noise``):
+immigrants concentrate in a few neighbourhoods of a few metro areas, so common names meet
+in one ZIP code; households share addresses and family names (wives taking the husband's
+name while the Numident keeps the maiden name, Hispanic children with the father's and the
+mother's first surnames, juniors with their father's full name and another birth date,
+siblings, cousins with the tradition's most common names); unrelated namesakes, some born
+the same year or day; everyday names that differ from the legal one (nicknames, middle
+name as given name, one of two surnames, English names, transliterations) on wage, money,
+police and tip records; birth-date slips at a few percent, more on immigrants' records;
+SSNs borrowed from a citizen relative of the household, bought within the community (some
+sold to several workers), used with the owner's name or the worker's own; duplicate
+A-files, renewed passports and fewer identifiers on immigration records.
+
 The truth is not trusted from the story: ``truth.judge_world`` derives each person's
 violations and work authorization from the clean records with the contract's definitions.
 Noise (typos, nicknames, variants, dropped surnames, wrong birth dates, stale addresses, SSN
@@ -51,12 +64,15 @@ from immigrationos.sources.contract import (
     TRUTH_STATUSES,
     VIOLATIONS,
 )
+from immigrationos.synth import families
 from immigrationos.synth import stories_lawful as lawful
 from immigrationos.synth import stories_unlawful as unlawful
-from immigrationos.synth.builder import Builder, Employer, Person
+from immigrationos.synth.builder import Builder
 from immigrationos.synth.geo import load_geography
 from immigrationos.synth.life import write_life, write_tip
 from immigrationos.synth.names import load_names
+from immigrationos.synth.noise import person_scales
+from immigrationos.synth.person import Employer, Person
 from immigrationos.synth.population import build_population
 from immigrationos.synth.records import Ids, iso
 from immigrationos.synth.truth import judge_world
@@ -236,6 +252,14 @@ def generate_world(
             country=str(pop.country[pid]),
             origin=str(pop.origin[pid]),
             variant=variants[pid],
+            alias_given=pop.alias_given[pid],
+            alias_family=pop.alias_family[pid],
+            by_middle=pop.by_middle[pid],
+            maiden=pop.maiden[pid],
+            alias_birth=int(pop.alias_birth[pid]),
+            given_before=pop.given_before[pid],
+            junior=bool(pop.relation[pid] == families.JUNIOR),
+            senior=bool(pop.senior[pid]),
         )
         STORIES[status](b, p, p.variant)
         write_life(b, p)
@@ -256,12 +280,15 @@ def generate_world(
     malformed_kinds: dict[str, dict[str, int]] = {}
     unlinked: dict[str, int] = {}
     linked: dict[str, tuple[list[str], list[int]]] = {}
+    scales = person_scales(pop.status, pop.origin)
     sources = list(SOURCES)
     for k, source in enumerate(sources):
         report("writing", k, len(sources))
         if source == "census_tracts":
             continue
-        written, kinds, ids, pids = write_source(source, b.store, out_dir, rng, rnd, malformed_rate)
+        written, kinds, ids, pids = write_source(
+            source, b.store, out_dir, rng, rnd, malformed_rate, scales
+        )
         rows_per_source[source] = written
         malformed[source] = sum(kinds.values())
         malformed_kinds[source] = dict(sorted(kinds.items()))

@@ -41,8 +41,12 @@ def write_source(
     rng: np.random.Generator,
     rnd: random.Random,
     malformed_rate: float,
+    scales: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[int, Counter[str], list[str], list[int]]:
-    """Write one source file; return rows written, malformed kinds, record ids, persons."""
+    """Write one source file; return rows written, malformed kinds, record ids, persons.
+
+    ``scales`` are the per-person noise multipliers of ``noise.person_scales``.
+    """
     spec = SOURCES[source]
     columns = store.columns[source]
     rows = store.rows[source]
@@ -58,7 +62,14 @@ def write_source(
     else:
         for name in columns:
             data[name] = []
-    apply_noise(source, data, rng, rnd)
+    row_scale = row_order = None
+    if scales is not None and rows:
+        pid = np.asarray(pids_all, dtype=np.int64)[order]
+        known = pid >= 0
+        safe = np.where(known, pid, 0)
+        row_scale = np.where(known, scales[0][safe], 1.0)
+        row_order = np.where(known, scales[1][safe], 1.0)
+    apply_noise(source, data, rng, rnd, row_scale, row_order)
     written = {c: data[c] for c in spec.column_names}
     df = pl.DataFrame(written, schema=dict.fromkeys(spec.column_names, pl.Utf8))
     n_bad = 0

@@ -21,7 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from immigrationos import __version__, cli_persons, cli_platform, demo_accounts
+from immigrationos import __version__, cli_persons, cli_platform, cli_resolution, demo_accounts
 from immigrationos.auth.principal import Principal
 from immigrationos.config import get_settings
 from immigrationos.db.engine import get_engine, session_scope
@@ -204,7 +204,7 @@ def demo(
     malformed: Annotated[float, typer.Option(help="Fraction of malformed rows.")] = 0.005,
     out: Annotated[Path | None, typer.Option(help="Folder of the world.")] = None,
 ) -> None:
-    """Run the main job: generate a world, ingest it, print the summary."""
+    """Run the main job: generate a world, ingest it, resolve its persons, print the summary."""
     settings = get_settings()
     out = out or settings.var_dir / "worlds" / f"demo-seed{seed}"
     console.rule("[bold]1. Synthetic world")
@@ -222,6 +222,13 @@ def demo(
         get_engine(), settings.var_dir, by=Principal.operator(settings.operator)
     )
     cli_platform.print_demo_setup(setup, settings.var_dir)
+    console.rule("[bold]4. Identity resolution")
+    # The platform's upkeep, not a read under a purpose: the demo's one purpose is a
+    # sample criminal investigation, which resolving everyone is not.
+    resolved = cli_resolution.run_resolution(
+        purpose_id=None, threshold=None, backend=None, incremental=False
+    )
+    cli_resolution.print_summary(resolved)
     console.rule("[bold]Summary")
     totals = result.totals
     console.print(
@@ -319,6 +326,7 @@ def migrate() -> None:
 
 cli_platform.register(app)
 cli_persons.register(app)
+cli_resolution.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     operator: str | None = Field(
         default=None, description="Who runs command-line jobs (defaults to the OS user)."
     )
+    resolution_backend: str = Field(
+        default="splink-duckdb",
+        description="Identity-resolution backend (resolution.backend.BACKENDS): splink-duckdb.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -68,6 +68,9 @@ class ResolutionRun(Base):
     retired: Mapped[int] = mapped_column(Integer, default=0)
     stats: Mapped[str] = mapped_column(Text, default="{}")  # the backend's own figures
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The trained model the run scored with (JSON; migration 0008): a new batch is
+    # linked with it (``resolve_flows.link_new``) instead of training again.
+    model: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Person(Base):

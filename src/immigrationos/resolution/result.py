@@ -14,11 +14,15 @@ Frames (Polars), keyed by ``unique_id`` = ``"<source>:<record_id>"``:
 - ``flags``: ``kind, value, unique_ids, detail`` — what resolution noticed and refused to
   link through, e.g. ``SHARED_SSN`` (one SSN under clearly different identities), for the
   identity-fraud detector.
+
+``model`` is the trained model the run scored with (Splink's settings JSON for the
+default backend), stored with the run so a later batch is linked with the same model.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -67,3 +71,4 @@ class ResolutionResult:
     backend: str
     threshold: float
     stats: dict[str, float] = field(default_factory=dict)
+    model: dict[str, Any] | None = None

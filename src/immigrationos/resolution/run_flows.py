@@ -229,6 +229,7 @@ def _persist(
             run_by=principal.actor,
             status="COMPLETED",
             stats=json.dumps(result.stats, sort_keys=True, default=str),
+            model=json.dumps(result.model, sort_keys=True) if result.model is not None else None,
         ),
     )
     previous = resolution_service.membership_frame(session=session)

@@ -1,0 +1,193 @@
+"""Constrained clustering: union the strongest links first, refuse a union two persons forbid.
+
+Links above the threshold are taken in descending match weight (ties by record order, so
+the result is deterministic). Two clusters are joined by a link unless they hold:
+
+- Numident records of different SSNs (two issued numbers are two people);
+- a Numident SSN on one side, and on the other a record carrying another SSN that
+  Numident shows issued (a W-2 under someone else's number): the person has a number
+  of their own, and the record names another's holder, so it is not this person's
+  (typing an SSN wrong rarely gives an issued number, a stolen one always does);
+- A-numbers more than one typo apart (an A-number is issued once, to one person);
+- the two sides of a cannot-link (a reviewer's DIFFERENT, or a shared SSN's holder and
+  the identity that only uses the number);
+- a link whose own two birth dates disagree beyond a typo, resting on no identifier,
+  when either cluster confirms its date on a second record (a date given once may be
+  mistyped; two people of one name at one address, a father and his son, are not one);
+- birth dates that tell them apart, when the link itself rests on no identifier and
+  compared no birth dates (one of its records has none, a W-2): no
+  date of one cluster is a date of the other (day and month swapped allowed), and
+  either no pair is even a typo apart, or both clusters give their date on two records
+  or more (one mistyped record explains a typo; two clusters each consistent in their
+  own date are two people). So a chain of common names (A ~ B ~ C) does not join two
+  people whom their own records tell apart.
+
+Reviewers' SAME pairs (must-links) are joined first and unconditionally. The links that
+made each union are kept: a spanning forest, every record of a cluster reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import NamedTuple, TypeVar
+
+from rapidfuzz.distance import DamerauLevenshtein
+
+from immigrationos.resolution.normalize import date_level
+
+T = TypeVar("T")
+
+# Date levels under which two birth dates are one date (written two ways)...
+SAME_DATES = frozenset(("EXACT", "DAY_MONTH_SWAP"))
+# ...and under which they may be one date mistyped once.
+TYPO_DATES = frozenset(("ONE_OFF_YEAR", "ONE_OFF_DAY_OR_MONTH", "WITHIN_1_YEAR"))
+
+
+class Edge(NamedTuple):
+    """A link to take: its two records and what its comparison found."""
+
+    left: int
+    right: int
+    identified: bool  # an identifier (SSN, ITIN, A-number, passport, I-94, FBI) agrees
+    dated: bool  # both records give a birth date
+    clash: bool  # the two birth dates disagree beyond a typo
+
+
+@dataclass
+class RecordKeys:
+    """What each record (by row index) brings to the cannot-link checks; absent = nothing."""
+
+    numident_ssn: Mapping[int, str] = field(default_factory=dict)
+    issued_ssn: Mapping[int, str] = field(default_factory=dict)  # non-Numident records
+    a_number: Mapping[int, str] = field(default_factory=dict)
+    tokens: Mapping[int, Sequence[int]] = field(default_factory=dict)
+    birth_date: Mapping[int, date] = field(default_factory=dict)
+
+
+@dataclass
+class Clustering:
+    """A clustering's outcome: each record's root, the edges kept, the unions refused."""
+
+    root: list[int]
+    kept: list[int]  # positions in the edge list of the links that made unions
+    must_unions: list[tuple[int, int]]  # must-links that joined two clusters
+    refused: dict[str, int]
+
+
+class _Clusters:
+    """Union-find whose roots carry the keys the cannot-link checks read."""
+
+    def __init__(self, n: int, keys: RecordKeys) -> None:
+        self.parent = list(range(n))
+        self.size = [1] * n
+        self.ssns: dict[int, set[str]] = {r: {s} for r, s in keys.numident_ssn.items()}
+        self.used: dict[int, set[str]] = {r: {s} for r, s in keys.issued_ssn.items()}
+        self.a_numbers: dict[int, set[str]] = {r: {a} for r, a in keys.a_number.items()}
+        self.tokens: dict[int, set[int]] = {r: set(t) for r, t in keys.tokens.items() if t}
+        self.dates: dict[int, set[date]] = {r: {d} for r, d in keys.birth_date.items()}
+        self.dated: dict[int, int] = dict.fromkeys(keys.birth_date, 1)
+
+    def find(self, x: int) -> int:
+        """Return the root of ``x``, halving the path on the way."""
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def conflict(self, a: int, b: int, edge: Edge) -> str | None:
+        """Return why roots ``a`` and ``b`` must stay apart (joined by ``edge``), or None."""
+        sa, sb = self.ssns.get(a), self.ssns.get(b)
+        if sa and sb and sa != sb:
+            return "numident_ssn"
+        ua, ub = self.used.get(a), self.used.get(b)
+        if (sa and ub and not ub <= sa) or (sb and ua and not ua <= sb):
+            return "issued_ssn"
+        na, nb = self.a_numbers.get(a), self.a_numbers.get(b)
+        if na and nb and any(DamerauLevenshtein.distance(x, y) > 1 for x in na for y in nb):
+            return "a_number"
+        ta, tb = self.tokens.get(a), self.tokens.get(b)
+        if ta and tb and any(-t in tb for t in ta):
+            return "cannot_link"
+        if edge.identified:
+            return None
+        if edge.clash and (self.dated.get(a, 0) > 1 or self.dated.get(b, 0) > 1):
+            return "birth_date_clash"
+        if not edge.dated:
+            da, db = self.dates.get(a), self.dates.get(b)
+            if da and db and da.isdisjoint(db):
+                levels = {date_level(x, y) for x in da for y in db}
+                if levels.isdisjoint(SAME_DATES) and (
+                    levels.isdisjoint(TYPO_DATES) or min(self.dated[a], self.dated[b]) > 1
+                ):
+                    return "birth_date"
+        return None
+
+    def union(self, a: int, b: int) -> None:
+        """Join roots ``a`` and ``b`` (the larger absorbs the smaller, with its keys)."""
+        if self.size[a] < self.size[b]:
+            a, b = b, a
+        self.parent[b] = a
+        self.size[a] += self.size[b]
+        _move(self.ssns, a, b)
+        _move(self.used, a, b)
+        _move(self.a_numbers, a, b)
+        _move(self.tokens, a, b)
+        _move(self.dates, a, b)
+        moved = self.dated.pop(b, 0)
+        if moved:
+            self.dated[a] = self.dated.get(a, 0) + moved
+
+
+def _move(keyed: dict[int, set[T]], into: int, away: int) -> None:
+    """Move the keys of root ``away`` to root ``into``."""
+    moved = keyed.pop(away, None)
+    if moved:
+        keyed.setdefault(into, set()).update(moved)
+
+
+def cluster(
+    n: int,
+    edges: Iterable[Edge],
+    keys: RecordKeys,
+    must_link: Iterable[tuple[int, int]] = (),
+) -> Clustering:
+    """Return the constrained clustering of ``n`` records.
+
+    Args:
+        n: number of records (row indices ``0..n-1``).
+        edges: links already in the order to take them (descending weight). The
+            birth-date checks watch a link that rests on no identifier: one that
+            compared no dates knows nothing of the dates it joins; one whose dates
+            clash joins two people when either side confirms its date.
+        keys: the records' Numident SSNs, A-numbers, cannot-link tokens and birth dates.
+        must_link: pairs joined first, whatever the checks say.
+
+    Returns:
+        Each record's root, the positions of the edges that made unions, the must-link
+        unions and how many unions each check refused.
+    """
+    clusters = _Clusters(n, keys)
+    must_unions = []
+    for a, b in must_link:
+        ra, rb = clusters.find(a), clusters.find(b)
+        if ra != rb:
+            clusters.union(ra, rb)
+            must_unions.append((a, b))
+    kept: list[int] = []
+    refused: dict[str, int] = {}
+    find = clusters.find
+    for position, edge in enumerate(edges):
+        ra, rb = find(edge.left), find(edge.right)
+        if ra == rb:
+            continue
+        why = clusters.conflict(ra, rb, edge)
+        if why is not None:
+            refused[why] = refused.get(why, 0) + 1
+            continue
+        clusters.union(ra, rb)
+        kept.append(position)
+    root = [find(x) for x in range(n)]
+    return Clustering(root=root, kept=kept, must_unions=must_unions, refused=refused)

@@ -1,0 +1,422 @@
+"""The default backend: Splink 5 on DuckDB, domain comparisons, constraints, guarded clustering.
+
+One run, in memory:
+
+1. the normalised records go to DuckDB (``unique_id`` there is the row index ``rid``);
+2. the model is trained on them (``training``) and Splink scores the candidate pairs of
+   ``comparisons.PREDICTION_RULES`` at or above the threshold, keeping every
+   comparison's weight;
+3. shared SSNs are found (``shared_ssn``): SSN agreement across two identities is
+   neutralised, and the pairs falling below the threshold drop out;
+4. the links are clustered strongest first under the cannot-links (``cluster``);
+5. the links that made each cluster get their waterfall (``explain``), after DuckDB is
+   closed, a chunk at a time.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import tempfile
+import time
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import numpy as np
+import polars as pl
+from splink import DuckDBAPI, Linker
+
+from immigrationos.resolution import ambiguity, comparisons, explain, shared_ssn
+from immigrationos.resolution import constraints as cluster_keys
+from immigrationos.resolution.backend import Constraints, StageProgress
+from immigrationos.resolution.cluster import Clustering, Edge, cluster
+from immigrationos.resolution.result import (
+    CLUSTER_COLUMNS,
+    FLAG_COLUMNS,
+    LINK_COLUMNS,
+    ResolutionResult,
+)
+from immigrationos.resolution.training import TrainingOptions, train_model
+
+# An identifier weighing at least this much (64 to 1) lifts the birth-date guard.
+IDENTIFIER_WEIGHT = 6.0
+IDENTIFIERS = ("ssn", "itin", "a_number", "passport", "i94", "fbi")
+# The weight given to a link only a reviewer's SAME made (certainty, for the record).
+JUDGED_WEIGHT = 30.0
+INPUT_TABLE = "engine_input"
+# The records of a new batch (incremental linking): blocking pairs each with all records.
+NEW_TABLE = "engine_new_input"
+# Links handed to clustering, and explained, so many at a time (bounded memory).
+CHUNK = 250_000
+WEIGHT_COLUMNS: tuple[str, ...] = tuple(f"mw_{name}" for name in comparisons.COMPARISONS) + tuple(
+    f"mw_tf_adj_{name}" for name, (_, tf) in comparisons.COMPARISONS.items() if tf
+)
+
+
+def probability_to_weight(probability: float) -> float:
+    """Return the match weight (log2 odds) of a match probability in (0, 1)."""
+    if not 0.0 < probability < 1.0:
+        raise ValueError(
+            f"a threshold must be a probability strictly between 0 and 1, not {probability}"
+        )
+    return math.log2(probability / (1.0 - probability))
+
+
+@dataclass
+class SplinkDuckDBBackend:
+    """Splink 5 on an in-memory DuckDB: see the module docstring for the steps."""
+
+    name: str = "splink-duckdb"
+    training: TrainingOptions = field(default_factory=TrainingOptions)
+    threads: int | None = None
+    # DuckDB's memory cap; beyond it, it spills to a temporary folder of its own.
+    memory_limit: str = "2GB"
+
+    def resolve(
+        self,
+        frame: pl.DataFrame,
+        *,
+        constraints: Constraints | None,
+        threshold: float,
+        model: dict[str, Any] | None = None,
+        new_ids: Collection[str] | None = None,
+        progress: StageProgress | None = None,
+    ) -> ResolutionResult:
+        """Return clusters, kept links, flags and the model of a normalised record frame.
+
+        Args:
+            frame: records normalised by ``normalize.normalize_frame`` (``unique_id``,
+                ``source``, raw and normalised columns).
+            constraints: reviewers' must-link and cannot-link pairs of ``unique_id``.
+            threshold: the match probability a link needs.
+            model: a model an earlier run returned; training is skipped.
+            new_ids: only pairs with at least one of these records are scored.
+            progress: told ``train``, ``score``, ``cluster``, ``explain`` as each starts.
+        """
+        note = progress or _silent
+        clock: dict[str, float] = {}
+        started = time.perf_counter()
+        threshold_weight = probability_to_weight(threshold)
+        frame = frame.with_row_index("rid").with_columns(pl.col("rid").cast(pl.Int64))
+        judged = constraints or Constraints()
+        spill = tempfile.TemporaryDirectory(prefix="imos-resolution-")
+        con = duckdb.connect()
+        try:
+            con.execute("SET preserve_insertion_order = false")
+            con.execute(f"SET memory_limit = '{self.memory_limit}'")
+            con.execute(f"SET temp_directory = '{spill.name}'")
+            if self.threads is not None:
+                con.execute(f"SET threads = {int(self.threads)}")
+            con.register("engine_arrow", _model_input(frame).to_arrow())
+            con.execute(f"CREATE TABLE {INPUT_TABLE} AS SELECT * FROM engine_arrow")
+            con.unregister("engine_arrow")
+            if new_ids is not None:
+                _load_new(con, frame, new_ids)
+            clock["load"] = time.perf_counter() - started
+            scored, prior_weight, model = self._score(
+                con, threshold, clock, model, note, restricted=new_ids is not None
+            )
+            mark = time.perf_counter()
+            shared = shared_ssn.find_shared_ssns(con, frame)
+            _neutralise(con, shared.identity, threshold_weight)
+            ambiguous = ambiguity.drop_ambiguous(con, "engine_scored", INPUT_TABLE)
+            clock["shared_ssn"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+            rid_of = dict(
+                zip(frame.get_column("unique_id").to_list(), range(frame.height), strict=True)
+            )
+            keys = cluster_keys.record_keys(
+                frame, shared.cannot, cluster_keys.reviewer_pairs(judged.cannot_link, rid_of)
+            )
+            must = cluster_keys.reviewer_pairs(judged.must_link, rid_of)
+            del rid_of
+            note("cluster")
+            edges = con.execute(
+                "SELECT rid_l, rid_r, identified, dated, clash FROM engine_scored"
+                " ORDER BY adjusted_weight DESC, rid_l, rid_r"
+            ).fetchnumpy()
+            outcome = cluster(frame.height, _chunks(edges), keys, must)
+            del keys
+            clock["cluster"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+            note("explain")
+            kept = _kept_weights(con, edges, outcome)
+            above = len(edges["rid_l"])
+            del edges
+        finally:
+            con.close()
+            spill.cleanup()
+        links = _links(frame, kept, outcome.must_unions, prior_weight)
+        clock["explain"] = time.perf_counter() - mark
+        clusters = _clusters(frame, outcome.root)
+        stats: dict[str, float] = {
+            "records": float(frame.height),
+            "clusters": float(clusters.get_column("cluster_id").n_unique()),
+            "scored_pairs": float(scored),
+            "edges_above_threshold": float(above),
+            "links": float(links.height),
+            "prior_weight": prior_weight,
+            "threshold_weight": threshold_weight,
+            "shared_ssns": float(shared.flags.height),
+            "ambiguous_links_dropped": float(ambiguous),
+            "new_records": float(frame.height if new_ids is None else len(set(new_ids))),
+            **{f"refused_{k}": float(v) for k, v in sorted(outcome.refused.items())},
+            **{f"seconds_{k}": round(v, 3) for k, v in clock.items()},
+            "seconds_total": round(time.perf_counter() - started, 3),
+        }
+        return ResolutionResult(
+            clusters=clusters,
+            links=links,
+            flags=shared.flags.select(FLAG_COLUMNS),
+            backend=self.name,
+            threshold=threshold,
+            stats=stats,
+            model=model,
+        )
+
+    def _score(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        threshold: float,
+        clock: dict[str, float],
+        model: dict[str, Any] | None,
+        note: StageProgress,
+        *,
+        restricted: bool,
+    ) -> tuple[int, float, dict[str, Any]]:
+        """Train (unless given) the model, score the pairs into ``engine_predict``.
+
+        Returns the count of pairs scored, the prior's weight and the model.
+        """
+        mark = time.perf_counter()
+        if model is None:
+            note("train")
+            trainer = DuckDBAPI(connection=con)
+            model = train_model(con, trainer, INPUT_TABLE, self.training)
+            _drop_splink_tables(con)
+        else:
+            _check_model(model)
+        clock["train"] = time.perf_counter() - mark
+        note("score")
+        mark = time.perf_counter()
+        blocked = _block(con, restricted=restricted)
+        clock["block"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        db_api = DuckDBAPI(connection=con)
+        linker = Linker(db_api.register(INPUT_TABLE), copy.deepcopy(model), log_level=logging.ERROR)
+        linker.table_management.register_blocked_pairs_for_predict(db_api.register(blocked))
+        predictions = linker.inference.predict(
+            threshold_match_probability=threshold, warning_mode="never"
+        )
+        con.execute(
+            "CREATE TABLE engine_predict AS SELECT unique_id_l AS rid_l,"
+            f" unique_id_r AS rid_r, match_weight, {', '.join(WEIGHT_COLUMNS)}"
+            f" FROM {predictions.physical_name}"
+        )
+        _drop_splink_tables(con)
+        con.execute(f"DROP TABLE {blocked}")
+        clock["predict"] = time.perf_counter() - mark
+        count = con.execute("SELECT count(*) FROM engine_predict").fetchall()[0][0]
+        prior = float(model["probability_two_random_records_match"])
+        return int(count), probability_to_weight(prior), model
+
+
+def _silent(stage: str) -> None:
+    """Hear of a stage and say nothing (no progress was asked for)."""
+
+
+def _check_model(model: dict[str, Any]) -> None:
+    """Refuse a given model whose comparisons are not this engine's (trained by another)."""
+    found = {c.get("output_column_name") for c in model.get("comparisons", [])}
+    if found != set(comparisons.COMPARISONS) or "probability_two_random_records_match" not in (
+        model
+    ):
+        raise ValueError(
+            "the stored model was trained with other comparisons than this engine's "
+            f"({', '.join(sorted(str(c) for c in found))}); resolve everything once more "
+            "(imos resolve, not --incremental) to train a new one"
+        )
+
+
+def _load_new(
+    con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, new_ids: Collection[str]
+) -> None:
+    """Create ``NEW_TABLE``: the model input of the records of ``new_ids`` (a new batch)."""
+    wanted = pl.Series("unique_id", list(set(new_ids)), dtype=pl.Utf8)
+    rids = frame.filter(pl.col("unique_id").is_in(wanted)).select("rid")
+    con.register("engine_new_arrow", rids.to_arrow())
+    try:
+        con.execute(
+            f"CREATE TABLE {NEW_TABLE} AS SELECT * FROM {INPUT_TABLE}"
+            " WHERE unique_id IN (SELECT rid FROM engine_new_arrow)"
+        )
+    finally:
+        con.unregister("engine_new_arrow")
+
+
+def _block(con: duckdb.DuckDBPyConnection, *, restricted: bool = False) -> str:
+    """Create the candidate pairs of ``PREDICTION_RULES`` in Splink's blocked-pairs form.
+
+    One equi-join per rule, stacked and deduplicated: the same pairs as Splink's own
+    blocking (whose every rule excludes the pairs of the rules before it), in a third of
+    the time at a million records. ``restricted``: only the pairs with at least one record
+    of ``NEW_TABLE``, joined from it (the rules are symmetric equi-joins), so a small
+    batch costs a small join.
+    """
+    left, first, second = INPUT_TABLE, "l.unique_id", "r.unique_id"
+    apart = "l.unique_id < r.unique_id"
+    if restricted:
+        left, apart = NEW_TABLE, "l.unique_id <> r.unique_id"
+        first, second = (f"{f}(l.unique_id, r.unique_id)" for f in ("least", "greatest"))
+    parts = [
+        f"SELECT '{key}' AS match_key, {first} AS join_key_l, {second} AS join_key_r"
+        f" FROM {left} l JOIN {INPUT_TABLE} r"
+        f" ON {rule.get_blocking_rule('duckdb').blocking_rule_sql}"
+        f" AND {apart}"
+        for key, rule in enumerate(comparisons.PREDICTION_RULES)
+    ]
+    con.execute(
+        "CREATE TABLE engine_blocked AS SELECT min(match_key) AS match_key, join_key_l,"
+        f" join_key_r FROM ({' UNION ALL '.join(parts)}) GROUP BY join_key_l, join_key_r"
+    )
+    return "engine_blocked"
+
+
+def _drop_splink_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop every table Splink made (its caches), so they do not hold memory."""
+    names = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_name LIKE '__splink__%'"
+        ).fetchall()
+    ]
+    for name in names:
+        con.execute(f'DROP TABLE IF EXISTS "{name}"')
+    views = [
+        r[0]
+        for r in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE view_name LIKE '__splink__%'"
+        ).fetchall()
+    ]
+    for name in views:
+        con.execute(f'DROP VIEW IF EXISTS "{name}"')
+
+
+def _model_input(frame: pl.DataFrame) -> pl.DataFrame:
+    """Return the columns the model reads, ``unique_id`` being the row index."""
+    return frame.select(
+        pl.col("rid").alias("unique_id"),
+        *[c for c in comparisons.MODEL_COLUMNS if c != "unique_id"],
+    )
+
+
+def _neutralise(
+    con: duckdb.DuckDBPyConnection, identity: pl.DataFrame, threshold_weight: float
+) -> None:
+    """Create ``engine_scored``: links at or above the threshold once shared SSNs count nothing.
+
+    SSN agreement between records of two identities of one shared SSN is set to 0
+    (``ssn_neutralised``); ``adjusted_weight`` is the weight then, and ``identified``
+    says an identifier of at least ``IDENTIFIER_WEIGHT`` still agrees, ``dated`` that the
+    birth dates were compared (neither missing), ``clash`` that they disagree beyond a
+    typo (their weight is negative).
+    """
+    con.register("engine_identity_arrow", identity.to_arrow())
+    try:
+        con.execute(
+            "CREATE TABLE engine_marked AS SELECT p.*,"
+            " coalesce(il.ssn_identity <> ir.ssn_identity AND l.ssn = r.ssn, false)"
+            " AS ssn_neutralised"
+            " FROM engine_predict p"
+            " JOIN engine_input l ON l.unique_id = p.rid_l"
+            " JOIN engine_input r ON r.unique_id = p.rid_r"
+            " LEFT JOIN engine_identity_arrow il ON il.rid = p.rid_l"
+            " LEFT JOIN engine_identity_arrow ir ON ir.rid = p.rid_r"
+        )
+    finally:
+        con.unregister("engine_identity_arrow")
+    con.execute("DROP TABLE engine_predict")
+    ssn = "CASE WHEN ssn_neutralised THEN 0.0 ELSE mw_ssn END"
+    identified = " OR ".join(
+        f"{ssn if c == 'ssn' else 'mw_' + c} >= {IDENTIFIER_WEIGHT}" for c in IDENTIFIERS
+    )
+    con.execute(
+        f"CREATE TABLE engine_scored AS SELECT * REPLACE ({ssn} AS mw_ssn),"
+        " match_weight - CASE WHEN ssn_neutralised THEN mw_ssn ELSE 0.0 END AS adjusted_weight,"
+        f" ({identified}) AS identified, mw_birth_date <> 0.0 AS dated,"
+        " mw_birth_date < 0.0 AS clash FROM engine_marked"
+        " WHERE match_weight - CASE WHEN ssn_neutralised THEN mw_ssn ELSE 0.0 END"
+        f" >= {threshold_weight!r}"
+    )
+    con.execute("DROP TABLE engine_marked")
+
+
+def _chunks(edges: dict[str, np.ndarray]) -> Iterator[Edge]:
+    """Yield ``Edge`` tuples from numpy columns, converting a chunk at a time."""
+    columns = [edges[c] for c in ("rid_l", "rid_r", "identified", "dated", "clash")]
+    for start in range(0, len(columns[0]), CHUNK):
+        stop = start + CHUNK
+        for values in zip(*(c[start:stop].tolist() for c in columns), strict=True):
+            yield Edge(*values)
+
+
+def _kept_weights(
+    con: duckdb.DuckDBPyConnection, edges: dict[str, np.ndarray], outcome: Clustering
+) -> pl.DataFrame:
+    """Return the kept links' weights and levels (``explain.level_columns``), from DuckDB."""
+    positions = np.asarray(outcome.kept, dtype=np.int64)
+    kept = pl.DataFrame(
+        {"rid_l": edges["rid_l"][positions], "rid_r": edges["rid_r"][positions]},
+        schema={"rid_l": pl.Int64, "rid_r": pl.Int64},
+    )
+    con.register("engine_kept_arrow", kept.to_arrow())
+    try:
+        con.execute(
+            "CREATE TABLE engine_kept AS SELECT s.*"
+            " EXCLUDE (adjusted_weight, identified, dated, clash)"
+            " FROM engine_scored s SEMI JOIN engine_kept_arrow k"
+            " ON k.rid_l = s.rid_l AND k.rid_r = s.rid_r"
+        )
+    finally:
+        con.unregister("engine_kept_arrow")
+    con.execute("DROP TABLE engine_scored")
+    levels = explain.level_columns(con, "engine_kept", INPUT_TABLE)
+    weights: pl.DataFrame = con.sql("SELECT * FROM engine_kept").pl()
+    return weights.join(levels, on=["rid_l", "rid_r"], how="inner").sort("rid_l", "rid_r")
+
+
+def _links(
+    frame: pl.DataFrame,
+    kept: pl.DataFrame,
+    must_unions: list[tuple[int, int]],
+    prior_weight: float,
+) -> pl.DataFrame:
+    """Return the kept links (``LINK_COLUMNS``) with their explanations."""
+    display = frame.select("rid", "unique_id", *explain.DISPLAY_INPUTS)
+    found = [
+        explain.explained_links(kept.slice(start, CHUNK), display, prior_weight)
+        for start in range(0, kept.height, CHUNK)
+    ]
+    if must_unions:
+        uid = frame.get_column("unique_id")
+        judged = pl.DataFrame(
+            {
+                "unique_id_l": [uid[a] for a, _ in must_unions],
+                "unique_id_r": [uid[b] for _, b in must_unions],
+            },
+            schema={"unique_id_l": pl.Utf8, "unique_id_r": pl.Utf8},
+        )
+        found.append(explain.judged_links(judged, prior_weight, JUDGED_WEIGHT))
+    if not found:
+        return pl.DataFrame(schema=explain.LINK_SCHEMA)
+    return pl.concat(found).select(LINK_COLUMNS)
+
+
+def _clusters(frame: pl.DataFrame, root: list[int]) -> pl.DataFrame:
+    """Return ``unique_id, cluster_id``; a cluster is named by its smallest ``unique_id``."""
+    rooted = frame.select("unique_id").with_columns(pl.Series("root", root, dtype=pl.Int64))
+    named = rooted.with_columns(pl.col("unique_id").min().over("root").alias("cluster_id"))
+    return named.select(CLUSTER_COLUMNS)

@@ -1,0 +1,1 @@
+"""Targeting: status reasoning per person and violation detectors over their records."""

@@ -1,0 +1,1 @@
+"""One detector per violation of the data contract, each citing the rule it encodes."""

@@ -1,0 +1,277 @@
+"""Each safeguard on hand-built persons, and how they combine into a lead's state."""
+
+from __future__ import annotations
+
+import pytest
+
+from immigrationos.targeting import safeguards as sg
+from immigrationos.targeting.detectors.base import Finding
+from immigrationos.targeting.detectors.identity_fraud import OwnerInfo
+from immigrationos.targeting.evaluate import evaluate_person
+from immigrationos.targeting.records import PersonRecord
+from immigrationos.targeting.safeguards import Effect, LeadState, SafeguardResult
+from immigrationos.targeting.status import derive_status
+
+from .builders import (
+    AS_OF,
+    arrival,
+    benefit,
+    eoir,
+    licence,
+    numident,
+    passport,
+    self_departure,
+    w2,
+)
+from .lead_builders import POLICY, evaluate, record
+
+ITIN = "912785678"
+
+
+def ewi() -> list[PersonRecord]:
+    """Return a person present without admission who works under an ITIN."""
+    return [licence("2022-03-01"), w2(2024, ITIN), w2(2025, ITIN)]
+
+
+def effect(
+    records: list[PersonRecord], name: str, withheld: frozenset[str] = frozenset()
+) -> SafeguardResult:
+    ev = evaluate(records, withheld=withheld)
+    (result,) = [s for s in ev.safeguards if s.name == name]
+    return result
+
+
+def test_a_violator_with_no_safeguard_is_open() -> None:
+    ev = evaluate(ewi())
+    assert set(ev.violations) == {"PRESENT_WITHOUT_ADMISSION", "UNAUTHORIZED_EMPLOYMENT"}
+    assert ev.state is LeadState.OPEN
+    assert all(s.effect is Effect.NONE for s in ev.safeguards)
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    [
+        passport("2015-06-01", place="MEX"),
+        numident("123456789", place="PR", code=None),
+        numident("123456789", place="GU", code="B"),
+        numident("123456789", place="MEX", code="A"),
+        benefit("N-400", "APPROVED", "2019-01-01", "2019-09-01"),
+        licence("2020-01-01", doc="US_BIRTH_CERTIFICATE"),
+        licence("2020-01-01", doc="NATURALIZATION_CERTIFICATE"),
+        arrival("2020-01-01", "USC", None),
+        record("uscis_benefits", form_type="N-600", status="PENDING", filed_date="2024-01-01"),
+        record(
+            "cbp_i94",
+            event="ARRIVAL",
+            event_date="2010-01-01",
+            class_of_admission="B2",
+            admit_until="2010-06-01",
+            citizenship_country="USA",
+        ),
+        record("fincen_ctr", transaction_date="2024-01-01", id_type="PASSPORT", id_country="USA"),
+    ],
+    ids=lambda r: f"{r.source}",
+)
+def test_citizenship_evidence_suppresses_and_opens_a_review(evidence: PersonRecord) -> None:
+    ev = evaluate([*ewi(), evidence])
+    (cit,) = [s for s in ev.safeguards if s.name == "CITIZENSHIP_EVIDENCE"]
+    assert cit.effect is Effect.SUPPRESS and cit.review == "CITIZENSHIP_REVIEW"
+    assert evidence.ref in cit.evidence
+    assert "16001.2" in cit.legal_basis
+    # Evidence that is also a status clears the detectors (no lead); the rest suppresses.
+    assert ev.state in (None, LeadState.SUPPRESSED)
+    assert ev.score is None
+    if ev.state is not None:
+        assert [r.action for r in ev.recommendations] == ["INVESTIGATE_CITIZENSHIP_CLAIM"]
+    assert sg.lead_state(evaluate(ewi()).findings, [cit]) is LeadState.SUPPRESSED
+
+
+def test_derived_citizenship_sign_lpr_as_a_child() -> None:
+    child_lpr = record(
+        "uscis_benefits",
+        form_type="I-485",
+        status="APPROVED",
+        filed_date="2008-01-01",
+        decision_date="2008-06-01",
+        birth_date="1995-02-03",
+    )
+    ctx_records = [*ewi(), child_lpr]
+    assert sg.derived_citizenship_signs(ctx_records) == [
+        (child_lpr.ref, "permanent residence at age 13 (INA §320)")
+    ]
+    result = effect(ctx_records, "CITIZENSHIP_EVIDENCE")
+    assert result.effect is Effect.SUPPRESS and child_lpr.ref in result.evidence
+
+
+def test_adult_lpr_and_stale_code_b_are_not_citizenship_evidence() -> None:
+    adult = record(
+        "uscis_benefits",
+        form_type="I-485",
+        status="APPROVED",
+        filed_date="2008-01-01",
+        decision_date="2008-06-01",
+        birth_date="1980-02-03",
+    )
+    assert sg.derived_citizenship_signs([adult]) == []
+    result = effect([*ewi(), numident("123456789", place="MEX", code="B")], "CITIZENSHIP_EVIDENCE")
+    assert result.effect is Effect.NONE
+
+
+def test_a_withheld_citizenship_source_holds() -> None:
+    result = effect(ewi(), "CITIZENSHIP_EVIDENCE", withheld=frozenset({"dmv_licenses"}))
+    assert result.effect is Effect.HOLD and "dmv_licenses" in result.reason
+
+
+@pytest.mark.parametrize(
+    "relief",
+    [
+        benefit("I-589", "PENDING", "2024-01-01"),
+        benefit("I-485", "PENDING", "2024-01-01"),
+        benefit("I-821", "APPROVED", "2023-01-01", "2023-03-01", ("2023-03-01", "2027-03-01")),
+        benefit("I-821D", "PENDING", "2024-01-01"),
+        benefit("I-918", "PENDING", "2024-01-01"),
+        benefit("I-914", "PENDING", "2024-01-01"),
+        benefit("I-360", "PENDING", "2024-01-01"),
+        eoir("REMOVAL_ORDERED", "2025-01-01", appeal=True),
+        eoir("RELIEF_GRANTED", "2025-01-01"),
+    ],
+    ids=lambda r: f"{r.payload.get('form_type') or r.payload.get('status')}",
+)
+def test_pending_or_granted_relief_holds(relief: PersonRecord) -> None:
+    ev = evaluate([*ewi(), w2(2021, ITIN), relief])
+    (held,) = [s for s in ev.safeguards if s.name == "PENDING_RELIEF"]
+    assert held.effect is Effect.HOLD and relief.ref in held.evidence and held.legal_basis
+    assert ev.state is LeadState.HELD
+    assert ev.score is not None
+
+
+def test_asylum_pending_recommends_awaiting_the_decision() -> None:
+    ev = evaluate([*ewi(), benefit("I-589", "PENDING", "2024-01-01")])
+    assert "AWAIT_ASYLUM_DECISION" in [r.action for r in ev.recommendations]
+
+
+def test_timely_extension_holds_an_overstay() -> None:
+    records = [
+        arrival("2025-01-10", "B2", "2025-07-09"),
+        benefit("I-539", "PENDING", "2025-06-01"),
+        w2(2025, ITIN),
+    ]
+    ev = evaluate(records)
+    assert ev.state is LeadState.HELD
+    assert "INA §248" in next(s for s in ev.safeguards if s.name == "PENDING_RELIEF").legal_basis
+
+
+def test_weak_links_hold_until_identity_is_confirmed() -> None:
+    records = ewi()
+    links = {r.ref: 0.6 for r in records}
+    ev = evaluate(records, links=links)
+    (weak,) = [s for s in ev.safeguards if s.name == "LOW_IDENTITY_CONFIDENCE"]
+    assert weak.effect is Effect.HOLD and weak.review == "IDENTITY_CONFIRMATION"
+    assert ev.state is LeadState.HELD
+    assert ev.recommendations[0].action == "CONFIRM_IDENTITY"
+    assert evaluate(records, links={r.ref: 0.95 for r in records}).state is LeadState.OPEN
+
+
+def test_a_weak_link_holds_only_the_findings_resting_on_it() -> None:
+    records = ewi()
+    ev = evaluate(records, links={records[2].ref: 0.5})
+    (weak,) = [s for s in ev.safeguards if s.name == "LOW_IDENTITY_CONFIDENCE"]
+    assert weak.applies_to is not None
+    held = {f.violation for f in weak.applies_to}
+    assert "UNAUTHORIZED_EMPLOYMENT" in held
+    assert all(records[2].ref in f.evidence for f in weak.applies_to)
+
+
+def test_identity_threshold_is_configurable() -> None:
+    records = ewi()
+    links = {r.ref: 0.6 for r in records}
+    ev = evaluate_person(
+        records, AS_OF, ssn_owner={}, link_probability=links, policy=POLICY, identity_threshold=0.5
+    )
+    assert ev.state is LeadState.OPEN
+
+
+def test_deceased_suppresses() -> None:
+    ev = evaluate([*ewi(), numident("123456780", place="MEX", code="C", died="2026-02-01")])
+    (dead,) = [s for s in ev.safeguards if s.name == "DECEASED"]
+    assert dead.effect is Effect.SUPPRESS
+    assert ev.state is LeadState.SUPPRESSED
+    assert [r.action for r in ev.recommendations] == ["CLOSE"]
+
+
+def test_confirmed_departure_after_last_presence_suppresses() -> None:
+    ev = evaluate([*ewi(), self_departure("2026-01-10", "2026-02-01")])
+    (gone,) = [s for s in ev.safeguards if s.name == "DEPARTED"]
+    assert gone.effect is Effect.SUPPRESS and "departed 2026-02-01" in gone.reason
+    assert ev.state is LeadState.SUPPRESSED
+
+
+def test_presence_after_the_departure_keeps_the_lead() -> None:
+    ev = evaluate([*ewi(), self_departure("2023-01-10", "2023-02-01"), licence("2024-05-01")])
+    assert next(s for s in ev.safeguards if s.name == "DEPARTED").effect is Effect.NONE
+
+
+def _victim_context(findings: list[Finding], records: list[PersonRecord]) -> sg.SafeguardContext:
+    return sg.SafeguardContext(
+        records=records,
+        status=derive_status(records, AS_OF),
+        findings=findings,
+        ssn_owner={"555667777": OwnerInfo("P1", "ANA PEREZ", record="ssa_numident:N9")},
+        link_probability={},
+        person_id="P1",
+    )
+
+
+def test_identity_theft_victim_redirects_the_fraud_flag_to_the_user() -> None:
+    used = w2(2024, "555667777")
+    flag = Finding("IDENTITY_FRAUD", AS_OF, (used.ref, "ssa_numident:N9"), "wages under SSN")
+    other = Finding("UNAUTHORIZED_EMPLOYMENT", AS_OF, (used.ref,), "tax year 2024")
+    result = sg.identity_theft_victim(_victim_context([flag, other], [used]))
+    assert result.effect is Effect.REDIRECT
+    assert result.applies_to == (flag,)
+    assert result.redirect_to == (used.ref,)
+    assert sg.lead_state([flag], [result]) is LeadState.SUPPRESSED
+    assert sg.lead_state([flag, other], [result]) is LeadState.OPEN
+    assert sg.actionable([flag, other], [result]) == [other]
+
+
+def test_wages_in_another_name_under_ones_own_ssn_mark_a_victim() -> None:
+    own = numident("555667777", place="MEX", code="C")
+    used = record(
+        "irs_w2",
+        tax_year="2024",
+        employee_tin="555667777",
+        given_name="JUAN",
+        family_name="LOPEZ",
+        wages="1000",
+    )
+    result = sg.identity_theft_victim(_victim_context([], [own, used]))
+    assert result.effect is Effect.REDIRECT and result.redirect_to == (used.ref,)
+    assert result.applies_to == ()
+
+
+def test_no_victim_without_an_ssn() -> None:
+    ctx = sg.SafeguardContext(ewi(), derive_status(ewi(), AS_OF), [], {}, {}, person_id="P1")
+    assert sg.identity_theft_victim(ctx).effect is Effect.NONE
+
+
+def _result(effect: Effect, applies_to: tuple[Finding, ...] | None = None) -> SafeguardResult:
+    return SafeguardResult("TEST", effect, "test", applies_to=applies_to)
+
+
+def test_lead_state_combinator() -> None:
+    f1 = Finding("OVERSTAY", AS_OF, ("a:1",), "")
+    f2 = Finding("UNAUTHORIZED_EMPLOYMENT", AS_OF, ("a:2",), "")
+    assert sg.lead_state([], [_result(Effect.HOLD)]) is None
+    assert sg.lead_state([f1], []) is LeadState.OPEN
+    assert sg.lead_state([f1], [_result(Effect.NONE)]) is LeadState.OPEN
+    assert sg.lead_state([f1], [_result(Effect.HOLD)]) is LeadState.HELD
+    hold_suppress = [_result(Effect.HOLD), _result(Effect.SUPPRESS)]
+    assert sg.lead_state([f1], hold_suppress) is LeadState.SUPPRESSED
+    # A whole-person suppression wins even when a scoped safeguard leaves a finding open.
+    mixed = [_result(Effect.SUPPRESS), _result(Effect.REDIRECT, (f1,))]
+    assert sg.lead_state([f1, f2], mixed) is LeadState.SUPPRESSED
+    assert sg.lead_state([f1, f2], [_result(Effect.HOLD, (f1,))]) is LeadState.OPEN
+    assert sg.lead_state([f1, f2], [_result(Effect.HOLD, (f1, f2))]) is LeadState.HELD
+    scoped = [_result(Effect.HOLD, (f1,)), _result(Effect.SUPPRESS, (f2,))]
+    assert sg.lead_state([f1, f2], scoped) is LeadState.HELD

@@ -29,6 +29,7 @@ from immigrationos.policy import service as policy_service
 from immigrationos.policy import views as policy_views
 from immigrationos.records import views as records_views
 from immigrationos.sources import views as sources_views
+from immigrationos.targeting import views as targeting_views
 
 API_PREFIX = "/api/v1"
 # Every domain's router, in the order they are mounted under API_PREFIX.
@@ -40,6 +41,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     records_views.router,
     persons_views.router,
     persons_views.review_router,
+    targeting_views.router,
     audit_views.router,
 )
 

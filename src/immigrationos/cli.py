@@ -21,7 +21,14 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from immigrationos import __version__, cli_persons, cli_platform, cli_resolution, demo_accounts
+from immigrationos import (
+    __version__,
+    cli_persons,
+    cli_platform,
+    cli_resolution,
+    cli_targeting,
+    demo_accounts,
+)
 from immigrationos.auth.principal import Principal
 from immigrationos.config import get_settings
 from immigrationos.db.engine import get_engine, session_scope
@@ -229,6 +236,19 @@ def demo(
         purpose_id=None, threshold=None, backend=None, incremental=False
     )
     cli_resolution.print_summary(resolved)
+    console.rule("[bold]5. Targeting")
+    # Targeting reads everyone's records: a named BATCH purpose of its own, declared once.
+    targeting_purpose = demo_accounts.targeting_purpose(
+        get_engine(), by=Principal.operator(settings.operator)
+    )
+    targeted = cli_targeting.run_targeting(
+        purpose_id=targeting_purpose, as_of=DEFAULT_AS_OF.isoformat()
+    )
+    cli_targeting.print_summary(targeted)
+    console.print(
+        f"Explain a lead: imos lead show LEAD_ID --purpose {targeting_purpose}; "
+        "export them: imos export leads leads.csv"
+    )
     console.rule("[bold]Summary")
     totals = result.totals
     console.print(
@@ -327,6 +347,7 @@ def migrate() -> None:
 cli_platform.register(app)
 cli_persons.register(app)
 cli_resolution.register(app)
+cli_targeting.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

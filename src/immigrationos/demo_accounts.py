@@ -24,6 +24,10 @@ from immigrationos.auth.permissions import is_office_scoped
 from immigrationos.auth.principal import Principal
 from immigrationos.db.engine import session_scope
 from immigrationos.policy import demo as policy_demo
+from immigrationos.policy import flows as policy_flows
+from immigrationos.policy import service as policy_service
+from immigrationos.policy.kinds import PurposeKind
+from immigrationos.policy.schemas import PurposeCreate
 from immigrationos.records.models import Record
 
 DEMO_PREFIX = "demo."
@@ -172,3 +176,27 @@ def seed_demo(engine: Engine, var_dir: Path, *, by: Principal) -> DemoSetup:
         sample_order_id=seeded.order.id if seeded.order else None,
         sample_warrant_id=seeded.warrant.id if seeded.warrant else None,
     )
+
+
+TARGETING_REFERENCE = "DEMO-TARGETING"
+
+
+def targeting_purpose(engine: Engine, *, by: Principal) -> str:
+    """Return the demo's BATCH purpose for targeting runs, declared once (idempotent)."""
+    with session_scope(engine) as session:
+        found = policy_service.find_purpose(
+            session=session, kind=PurposeKind.BATCH.value, reference=TARGETING_REFERENCE
+        )
+        if found is not None:
+            return found.id
+    created = policy_flows.create_purpose(
+        engine=engine,
+        principal=by,
+        data=PurposeCreate(
+            kind=PurposeKind.BATCH,
+            reference=TARGETING_REFERENCE,
+            title="demo targeting run",
+            justification="evaluate every resolved person of the demo world for leads",
+        ),
+    )
+    return created.id

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from itertools import pairwise
 from pathlib import Path
 
@@ -17,9 +18,14 @@ from sqlalchemy import Engine
 
 from immigrationos.auth.principal import Principal
 from immigrationos.db.engine import session_scope
+from immigrationos.policy import flows as policy_flows
+from immigrationos.policy.kinds import PurposeKind
+from immigrationos.policy.schemas import PurposeCreate
 from immigrationos.resolution import flows as resolution_flows
 from immigrationos.resolution import service as resolution_service
 from immigrationos.resolution.result import ResolutionResult
+from immigrationos.targeting import flows as targeting_flows
+from immigrationos.targeting import service as targeting_service
 
 from .records_world import FILES, ingest_world
 
@@ -108,3 +114,22 @@ def resolved_world(engine: Engine, folder: Path, lake_dir: Path) -> dict[str, st
     """Ingest the world (with the SAR-only person) and resolve it; return the person IDs."""
     ingest_world(engine, folder, lake_dir, fincen_sar=FILES["fincen_sar"] + SAR_ONLY)
     return resolve(engine, lake_dir)
+
+
+def targeted(engine: Engine, lake_dir: Path) -> str:
+    """Run targeting over the resolved world as the operator; return the first lead's ID."""
+    operator = Principal.operator("tester")
+    purpose = policy_flows.create_purpose(
+        engine=engine,
+        principal=operator,
+        data=PurposeCreate(
+            kind=PurposeKind.BATCH, reference="TGT", title="targeting", justification="test"
+        ),
+    )
+    targeting_flows.target(
+        engine, lake_dir, principal=operator, purpose_id=purpose.id, as_of=date(2026, 11, 1)
+    )
+    with session_scope(engine) as session:
+        leads = targeting_service.list_leads(session=session)
+        assert leads, "the world has a lead"
+        return leads[0].lead_id

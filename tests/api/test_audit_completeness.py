@@ -17,7 +17,7 @@ from immigrationos.apikit.deps import route_permission
 from immigrationos.auth.permissions import PERSON_DATA_PERMISSIONS
 
 from .conftest import HOME_OFFICE, Api
-from .persons_world import resolved_world
+from .persons_world import resolved_world, targeted
 
 
 def _must_audit() -> set[tuple[str, str]]:
@@ -35,6 +35,7 @@ def test_every_person_data_read_and_every_write_is_audited(
     api: Api, tmp_path: Path, lake_dir: Path
 ) -> None:
     persons = resolved_world(api.engine, tmp_path / "in", lake_dir)
+    lead_id = targeted(api.engine, lake_dir)
     admin = api.user("ADMIN")
     supervisor = api.user("SUPERVISOR", [HOME_OFFICE])
     legal = api.user("LEGAL", [HOME_OFFICE])
@@ -193,6 +194,14 @@ def test_every_person_data_read_and_every_write_is_audited(
             lambda: api.client.get(
                 "/api/v1/persons/search?name=QUINTANILLA", headers=analyst.with_purpose(apid)
             ),
+            apid,
+        ),
+        ("GET", "/api/v1/leads"): (
+            lambda: api.client.get("/api/v1/leads", headers=analyst.with_purpose(apid)),
+            apid,
+        ),
+        ("GET", "/api/v1/leads/{lead_id}"): (
+            lambda: api.client.get(f"/api/v1/leads/{lead_id}", headers=analyst.with_purpose(apid)),
             apid,
         ),
         ("GET", "/api/v1/persons/{person_id}"): (

@@ -26,6 +26,8 @@ class Permission(StrEnum):
     # Resolved persons: search, profiles, timelines and the links that made them.
     PERSONS_SEARCH = "persons.search"
     PERSONS_READ = "persons.read"
+    # Leads: the queue and each lead's explanation (person data; field roles: their area).
+    LEADS_READ = "leads.read"
     # Reviewers' identity judgements and the review queue (person data), and recording one.
     JUDGEMENTS_READ = "judgements.read"
     JUDGEMENTS_RECORD = "judgements.record"
@@ -72,6 +74,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.RECORDS_READ,
             P.PERSONS_SEARCH,
             P.PERSONS_READ,
+            P.LEADS_READ,
             P.JUDGEMENTS_READ,
             P.JUDGEMENTS_RECORD,
             P.RESOLUTION_READ,
@@ -90,6 +93,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.RECORDS_READ,
             P.PERSONS_SEARCH,
             P.PERSONS_READ,
+            P.LEADS_READ,
             P.PURPOSES_READ,
             P.PURPOSES_CREATE,
         }
@@ -103,6 +107,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.RECORDS_READ,
             P.PERSONS_SEARCH,
             P.PERSONS_READ,
+            P.LEADS_READ,
             P.JUDGEMENTS_READ,
             P.JUDGEMENTS_RECORD,
             P.RESOLUTION_READ,
@@ -123,6 +128,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.RECORDS_READ,
             P.PERSONS_SEARCH,
             P.PERSONS_READ,
+            P.LEADS_READ,
             P.PURPOSES_READ,
             P.PURPOSES_CREATE,
             P.AUTHORIZATIONS_READ,
@@ -144,6 +150,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.RECORDS_READ,
             P.PERSONS_SEARCH,
             P.PERSONS_READ,
+            P.LEADS_READ,
             P.JUDGEMENTS_READ,
             P.RESOLUTION_READ,
             P.INGEST_READ,
@@ -180,6 +187,7 @@ PERSON_DATA_PERMISSIONS = frozenset(
         P.RECORDS_READ,
         P.PERSONS_SEARCH,
         P.PERSONS_READ,
+        P.LEADS_READ,
         P.JUDGEMENTS_READ,
         P.QUARANTINE_READ,
         P.DISCLOSURES_READ,

@@ -7,6 +7,7 @@ from immigrationos.policy import models as policy_models
 from immigrationos.records import models as records_models
 from immigrationos.resolution import models as resolution_models
 from immigrationos.sources import models as sources_models
+from immigrationos.targeting import models as targeting_models
 
 __all__ = [
     "Base",
@@ -16,4 +17,5 @@ __all__ = [
     "records_models",
     "resolution_models",
     "sources_models",
+    "targeting_models",
 ]

@@ -1,0 +1,256 @@
+"""Reads of leads under the platform's rules: area of responsibility, purpose, data-use
+policy and audit, in one transaction with the read (a refusal is audited on its own).
+
+A field role sees the leads of its area (the person's field office). Each source a lead
+names is decided under the reader's purpose, as a person's records are
+(``persons.access``): records of a refused source are cut out of the explanation and the
+answer says how many and why; those whose very existence must stay hidden are cut out
+silently. A lead whose findings rest only on refused records is not served: it answers
+like a lead that does not exist when they must stay hidden, with the refusal otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from immigrationos.apikit import lawful
+from immigrationos.apikit.deps import PageParams, audit
+from immigrationos.apikit.problems import Problem
+from immigrationos.auth.principal import Principal
+from immigrationos.persons.access import in_area
+from immigrationos.policy import engine as policy_engine
+from immigrationos.policy.engine import Decision, Use, UseContext
+from immigrationos.records import access as records_access
+from immigrationos.targeting import service as targeting_service
+from immigrationos.targeting.models import Lead
+from immigrationos.targeting.schemas import LeadEventRead, LeadList, LeadRead, LeadSummary
+
+REF_KEYS = ("evidence", "redirect_to")
+REDACTED = "withheld: rests on records your purpose may not read"
+
+
+def not_found_detail(lead_id: str, principal: Principal) -> str:
+    """Return the words of a 404 for a lead: the same whether it is missing or hidden."""
+    where = "" if principal.area() is None else " in your area of responsibility"
+    return f"no lead {lead_id} is available to you{where}"
+
+
+def _source(ref: str) -> str:
+    return ref.partition(":")[0]
+
+
+def refs_in(value: Any) -> set[str]:
+    """Return every record reference an explanation names (in its evidence lists)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in REF_KEYS and isinstance(item, list):
+                found.update(str(r) for r in item)
+            else:
+                found |= refs_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= refs_in(item)
+    return found
+
+
+def redact(value: Any, refused: Mapping[str, Decision]) -> Any:
+    """Return an explanation without the records of refused sources.
+
+    A part (finding, safeguard, factor, recommendation, address) all of whose records are
+    refused keeps its name but loses its words: they may repeat what the records say.
+    """
+    if isinstance(value, list):
+        return [redact(v, refused) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {k: redact(v, refused) for k, v in value.items() if k not in REF_KEYS}
+    emptied = False
+    for key in REF_KEYS:
+        if key in value and isinstance(value[key], list):
+            kept = [r for r in value[key] if _source(str(r)) not in refused]
+            emptied = emptied or (bool(value[key]) and not kept)
+            out[key] = kept
+    if emptied:
+        for words in ("detail", "reason", "reasons", "street", "city", "zip"):
+            if words in out:
+                out[words] = REDACTED if isinstance(out[words], str) else []
+    return out
+
+
+def _decisions(ctx: UseContext, sources: Iterable[str]) -> dict[str, Decision]:
+    policy = policy_engine.get_policy()
+    return {s: policy.decide_source(ctx, s, Use.READ) for s in sorted(set(sources))}
+
+
+def _refused(decisions: Mapping[str, Decision]) -> dict[str, Decision]:
+    return {s: d for s, d in decisions.items() if not d.allowed}
+
+
+def _summary(lead: Lead) -> LeadSummary:
+    return LeadSummary(
+        lead_id=lead.lead_id,
+        person_id=lead.person_id,
+        state=lead.state,
+        score=lead.score,
+        priority=lead.priority,
+        violations=json.loads(lead.violations),
+        safeguards=json.loads(lead.safeguards),
+        field_office=lead.field_office,
+        as_of=lead.as_of,
+        updated_at=lead.updated_at,
+    )
+
+
+def _refuse_missing(
+    session: Session,
+    principal: Principal,
+    purpose: str | None,
+    lead_id: str,
+    rule: str | None,
+) -> Problem:
+    problem = lawful.refuse(
+        session,
+        principal,
+        status=404,
+        kind="lead-not-found",
+        detail=not_found_detail(lead_id, principal),
+        action="leads.read",
+        purpose=purpose,
+        resource_type="lead",
+        resource_id=lead_id,
+        rule=rule,
+    )
+    problem.extra.pop("rule", None)
+    return problem
+
+
+def read_lead(
+    session: Session, principal: Principal, purpose: str | None, lead_id: str
+) -> LeadRead:
+    """Return a lead's full explanation as the caller may see it; audit the read."""
+    ctx = lawful.use_context(
+        session, principal, purpose, action="leads.read", resource_type="lead", resource_id=lead_id
+    )
+    lead = targeting_service.get_lead(session=session, lead_id=lead_id)
+    if lead is None or not in_area(principal, lead.field_office):
+        raise _refuse_missing(
+            session, principal, purpose, lead_id, None if lead is None else "AREA_OF_RESPONSIBILITY"
+        )
+    explanation = json.loads(lead.evaluation)
+    evidence = list(json.loads(lead.evidence))
+    decisions = _decisions(ctx, {_source(r) for r in refs_in(explanation) | set(evidence)})
+    refused = _refused(decisions)
+    visible = [r for r in evidence if _source(r) not in refused]
+    if evidence and not visible:
+        first = refused[_source(evidence[0])]
+        if not first.reveal_existence:
+            raise _refuse_missing(session, principal, purpose, lead_id, first.rule)
+        raise lawful.refuse_decision(
+            session, principal, first, action="leads.read", purpose=purpose,
+            resource_type="lead", resource_id=lead_id,
+        )  # fmt: skip
+    cut = [r for r in refs_in(explanation) | set(evidence) if _source(r) in refused]
+    history = targeting_service.events_of(session=session, lead_id=lead_id)
+    audit(
+        session,
+        principal,
+        "leads.read",
+        resource_type="lead",
+        resource_id=lead_id,
+        purpose=purpose,
+        details={"person_id": lead.person_id, "state": lead.state, "evidence": visible,
+                 "withheld": len(cut)},
+    )  # fmt: skip
+    session.commit()
+    return LeadRead(
+        **_summary(lead).model_dump(),
+        evidence=visible,
+        policy_version=lead.policy_version,
+        policy_sha256=lead.policy_sha256,
+        closed_by=lead.closed_by,
+        closed_reason=lead.closed_reason,
+        created_at=lead.created_at,
+        explanation=redact(explanation, refused),
+        history=[
+            LeadEventRead(
+                kind=e.kind,
+                run_id=e.run_id,
+                person_id=e.person_id,
+                from_state=e.from_state,
+                to_state=e.to_state,
+                from_score=e.from_score,
+                to_score=e.to_score,
+                reason=e.reason,
+                actor=e.actor,
+                at=e.at,
+            )
+            for e in history
+        ],
+        withheld=records_access.withheld_of(refused[_source(r)] for r in cut),
+    )
+
+
+def list_leads(
+    session: Session,
+    principal: Principal,
+    purpose: str | None,
+    page: PageParams,
+    *,
+    state: str | None = None,
+    violation: str | None = None,
+    priority: str | None = None,
+) -> LeadList:
+    """Return a page of the current leads the caller may see, highest score first; audit it.
+
+    A lead whose findings rest only on sources the purpose may not read is left out.
+    """
+    ctx = lawful.use_context(session, principal, purpose, action="leads.list")
+    query = select(Lead).where(Lead.retired_at.is_(None))
+    if state is not None:
+        query = query.where(Lead.state == state)
+    if priority is not None:
+        query = query.where(Lead.priority == priority)
+    if violation is not None:
+        query = query.where(Lead.violations.contains(json.dumps(violation)))
+    area = principal.area()
+    if area is not None:
+        query = query.where(Lead.field_office.in_(sorted(area)))
+    query = query.order_by(func.coalesce(Lead.score, -1).desc(), Lead.lead_id)
+    leads = list(session.scalars(query))
+    evidence = {lead.lead_id: json.loads(lead.evidence) for lead in leads}
+    decisions = _decisions(ctx, {_source(r) for refs in evidence.values() for r in refs})
+    refused = _refused(decisions)
+    shown = [
+        lead
+        for lead in leads
+        if not evidence[lead.lead_id]
+        or any(_source(r) not in refused for r in evidence[lead.lead_id])
+    ]
+    sliced = shown[page.offset : page.offset + page.limit]
+    audit(
+        session,
+        principal,
+        "leads.list",
+        resource_type="lead",
+        purpose=purpose,
+        details={
+            "filters": {"state": state, "violation": violation, "priority": priority},
+            "returned": [lead.lead_id for lead in sliced],
+            "left_out": len(leads) - len(shown),
+        },
+    )
+    session.commit()
+    following = page.offset + len(sliced)
+    return LeadList(
+        items=[_summary(lead) for lead in sliced],
+        total=len(shown),
+        limit=page.limit,
+        offset=page.offset,
+        next_offset=following if following < len(shown) else None,
+    )

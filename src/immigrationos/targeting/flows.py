@@ -1,0 +1,641 @@
+"""Targeting runs and lead decisions: evaluate every resolved person, keep one lead each.
+
+``target`` reads every active person's records, links and area in bulk, applies the
+data-use policy of the operator's purpose (a withheld source is read by no detector;
+a source with record rules is filtered record by record), evaluates each person
+(``evaluate.evaluate_person``) and upserts leads in one transaction with their history
+and the run's audit event (``targeting.run``):
+
+- a person with a finding and no lead gets one (CREATED); an existing lead is updated,
+  with an event when its state or score changes, and none otherwise;
+- a lead whose person was merged into another follows the person's current ID (MOVED),
+  unless that person already has a lead: then it is retired (RETIRED), as is a lead
+  whose person is gone or has no finding any more;
+- a CLOSED lead (a person's decision, ``close_lead``) is re-evaluated but stays CLOSED.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from immigrationos.audit import service as audit_service
+from immigrationos.auth.principal import Principal
+from immigrationos.db.engine import session_scope
+from immigrationos.policy import engine as policy_engine
+from immigrationos.policy import service as policy_service
+from immigrationos.policy.engine import Use, UseContext
+from immigrationos.policy.errors import PurposeError
+from immigrationos.targeting import service as targeting_service
+from immigrationos.targeting.detectors.identity_fraud import OwnerInfo
+from immigrationos.targeting.evaluate import Evaluation, evaluate_person
+from immigrationos.targeting.models import Lead, LeadEvent, TargetingRun
+from immigrationos.targeting.policy import PriorityPolicy, load_policy
+from immigrationos.targeting.records import PersonRecord
+from immigrationos.targeting.safeguards import Effect, LeadState
+
+# Told (persons done, persons in all) as the evaluation goes.
+Progress = Callable[[int, int], None]
+PROGRESS_EVERY = 1_000
+ANALYSIS = "targeting"
+LEAD_COLUMNS = (
+    "person_id", "state", "score", "priority", "violations", "safeguards", "evidence",
+    "evaluation", "policy_version", "policy_sha256", "as_of", "field_office", "updated_run",
+    "updated_at",
+)  # fmt: skip
+
+
+class TargetingError(ValueError):
+    """A targeting run that cannot run or a lead decision that cannot be made; says why."""
+
+
+@dataclass(frozen=True)
+class TargetRunSummary:
+    """What a targeting run evaluated and changed."""
+
+    run_id: str
+    as_of: dt.date
+    persons: int
+    leads: int
+    created: int
+    changed: int
+    retired: int
+    by_state: dict[str, int]
+    by_violation: dict[str, int]
+    withheld_sources: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+
+@dataclass
+class _Changes:
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    created: int = 0
+    changed: int = 0
+    retired: int = 0
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def priority_of(evaluation: Evaluation) -> str | None:
+    """Return the lead's priority: the name of the factor adding the most points.
+
+    The priority policy names factors, not categories; the factor that adds most to
+    the score (ties: the policy's order) stands for the lead's category.
+    """
+    if evaluation.score is None:
+        return None
+    adding = [f for f in evaluation.score.factors if f.points > 0]
+    if not adding:
+        return None
+    return max(adding, key=lambda f: f.points).name
+
+
+def fired_safeguards(evaluation: Evaluation) -> list[str]:
+    """Return the names of the safeguards that acted, without repeats."""
+    return list(dict.fromkeys(s.name for s in evaluation.safeguards if s.effect is not Effect.NONE))
+
+
+def evidence_of(evaluation: Evaluation) -> list[str]:
+    """Return the records the lead's findings rest on, without repeats, in finding order."""
+    return list(dict.fromkeys(ref for f in evaluation.findings for ref in f.evidence))
+
+
+def mint_lead_id(person_id: str, taken: set[str]) -> str:
+    """Return a new lead ID for a person: ``L`` and the person ID's ten characters if free."""
+    first = "L" + person_id[1:]
+    if len(first) == 11 and first not in taken:
+        return first
+    n = 0
+    while True:
+        digest = hashlib.sha256(f"{person_id}:{n}".encode()).hexdigest().upper()
+        candidate = "L" + digest[:10]
+        if candidate not in taken:
+            return candidate
+        n += 1
+
+
+def ssn_owners(records_of: Mapping[str, Sequence[PersonRecord]]) -> dict[str, OwnerInfo]:
+    """Return the Numident holder of every SSN, across all persons (first by record ID)."""
+    owners: dict[str, OwnerInfo] = {}
+    numident = sorted(
+        ((r, pid) for pid, rs in records_of.items() for r in rs if r.source == "ssa_numident"),
+        key=lambda pair: pair[0].record_id,
+    )
+    for r, pid in numident:
+        ssn = "".join(c for c in (r.text("ssn") or "") if c.isdigit())
+        if not ssn or ssn in owners:
+            continue
+        name = " ".join(p for p in (r.text("given_name"), r.text("family_name")) if p)
+        owners[ssn] = OwnerInfo(
+            person_id=pid,
+            name=name,
+            birth_date=r.date("birth_date"),
+            death_date=r.date("death_date"),
+            record=r.ref,
+        )
+    return owners
+
+
+def _context(session: Session, principal: Principal, purpose_id: str | None) -> UseContext:
+    if not purpose_id:
+        raise TargetingError(
+            "targeting reads person data and runs only under a declared purpose: give "
+            "--purpose (a BATCH purpose for a targeting run; see imos purposes)"
+        )
+    try:
+        return policy_service.load_context(
+            session=session, principal=principal, purpose_id=purpose_id
+        )
+    except PurposeError as exc:
+        raise TargetingError(str(exc)) from exc
+
+
+def _lawful_records(
+    ctx: UseContext,
+    records_of: dict[str, list[PersonRecord]],
+) -> tuple[frozenset[str], list[str]]:
+    """Drop what the purpose may not use; return the withheld sources and notes."""
+    policy = policy_engine.get_policy()
+    sources = sorted({r.source for rs in records_of.values() for r in rs})
+    plan = policy.plan_batch(ctx, sources, ANALYSIS)
+    withheld = frozenset(plan.withheld)
+    filtered = set(plan.record_rules)
+    for pid, rs in records_of.items():
+        records_of[pid] = [
+            r
+            for r in rs
+            if r.source not in withheld
+            and (
+                r.source not in filtered
+                or policy.decide_record(ctx, r.source, r.payload, Use.ANALYSE).allowed
+            )
+        ]
+    return withheld, plan.describe()
+
+
+def _lead_values(
+    evaluation: Evaluation, person_id: str, office: str | None, run_id: str, now: dt.datetime
+) -> dict[str, Any]:
+    assert evaluation.state is not None
+    return {
+        "person_id": person_id,
+        "state": evaluation.state.value,
+        "score": evaluation.score.score if evaluation.score else None,
+        "priority": priority_of(evaluation),
+        "violations": _canon(list(evaluation.violations)),
+        "safeguards": _canon(fired_safeguards(evaluation)),
+        "evidence": _canon(evidence_of(evaluation)),
+        "evaluation": evaluation.to_json(),
+        "policy_version": evaluation.policy_version,
+        "policy_sha256": evaluation.policy_sha256,
+        "as_of": evaluation.as_of,
+        "field_office": office,
+        "updated_run": run_id,
+        "updated_at": now,
+    }
+
+
+def _event(
+    lead: Mapping[str, Any],
+    kind: str,
+    run_id: str | None,
+    actor: str,
+    now: dt.datetime,
+    reason: str,
+    **values: Any,
+) -> dict[str, Any]:
+    return {
+        "lead_id": lead["lead_id"],
+        "run_id": run_id,
+        "kind": kind,
+        "person_id": values.pop("person_id", lead["person_id"]),
+        "from_state": values.pop("from_state", None),
+        "to_state": values.pop("to_state", None),
+        "from_score": values.pop("from_score", None),
+        "to_score": values.pop("to_score", None),
+        "reason": reason,
+        "actor": actor,
+        "at": now,
+    }
+
+
+def _current_id(person_id: str, active: Mapping[str, Any], merged: Mapping[str, str]) -> str | None:
+    """Return the active person ``person_id`` stands for now (following merges), or None."""
+    seen: set[str] = set()
+    current: str | None = person_id
+    while current is not None and current not in seen:
+        if current in active:
+            return current
+        seen.add(current)
+        current = merged.get(current)
+    return None
+
+
+def _place_old_leads(
+    leads: dict[str, dict[str, Any]],
+    active: Mapping[str, Any],
+    merged: Mapping[str, str],
+    changes: _Changes,
+    run_id: str,
+    actor: str,
+    now: dt.datetime,
+) -> dict[str, dict[str, Any]]:
+    """Return the current lead of each active person; move or retire the others."""
+    by_person: dict[str, dict[str, Any]] = {}
+    # The lead already on the person first, then the oldest: it keeps the person.
+    ordered = sorted(
+        leads.values(),
+        key=lambda lead: (lead["person_id"] not in active, lead["created_at"], lead["lead_id"]),
+    )
+    for lead in ordered:
+        current = _current_id(lead["person_id"], active, merged)
+        if current is None or current in by_person:
+            why = (
+                f"person {lead['person_id']} is gone (its records were resolved elsewhere)"
+                if current is None
+                else f"person {lead['person_id']} is now {current}, which has lead "
+                f"{by_person[current]['lead_id']}"
+            )
+            changes.retired += 1
+            changes.updates.append(
+                {**lead, "retired_at": now, "updated_run": run_id, "updated_at": now}
+            )
+            changes.events.append(_event(lead, "RETIRED", run_id, actor, now, why))
+            continue
+        if current != lead["person_id"]:
+            changes.events.append(
+                _event(
+                    lead,
+                    "MOVED",
+                    run_id,
+                    actor,
+                    now,
+                    f"person {lead['person_id']} was merged into {current}",
+                    person_id=current,
+                )
+            )
+            lead = {**lead, "person_id": current, "_moved": True}
+        by_person[current] = lead
+    return by_person
+
+
+def _apply(
+    person_id: str,
+    office: str | None,
+    evaluation: Evaluation,
+    lead: dict[str, Any] | None,
+    taken: set[str],
+    changes: _Changes,
+    run_id: str,
+    actor: str,
+    now: dt.datetime,
+) -> str | None:
+    """Record the evaluation on the person's lead; return the lead's state now (None: no lead)."""
+    ruled_out = [
+        s for s in evaluation.safeguards if s.effect is Effect.SUPPRESS and s.applies_to is None
+    ]
+    if evaluation.state is None and lead is not None and ruled_out:
+        # The detectors no longer find what the lead was raised on because of what the
+        # safeguard saw (e.g. citizenship): the lead is SUPPRESSED, keeping its
+        # violations and evidence, not quietly dropped.
+        evaluation = dataclasses.replace(evaluation, state=LeadState.SUPPRESSED)
+        values = _lead_values(evaluation, person_id, office, run_id, now)
+        values["violations"], values["evidence"] = lead["violations"], lead["evidence"]
+        return _update(lead, values, evaluation, changes, run_id, actor, now, person_id)
+    if evaluation.state is None:
+        if lead is not None:
+            changes.retired += 1
+            changes.updates.append(
+                {**lead, "retired_at": now, "updated_run": run_id, "updated_at": now}
+            )
+            changes.events.append(
+                _event(lead, "RETIRED", run_id, actor, now, "no violation is found any more")
+            )
+        return None
+    values = _lead_values(evaluation, person_id, office, run_id, now)
+    if lead is None:
+        lead_id = mint_lead_id(person_id, taken)
+        taken.add(lead_id)
+        row = {
+            "lead_id": lead_id,
+            **values,
+            "closed_by": None,
+            "closed_reason": None,
+            "created_run": run_id,
+            "created_at": now,
+            "retired_at": None,
+        }
+        changes.inserts.append(row)
+        changes.created += 1
+        changes.events.append(
+            _event(
+                row,
+                "CREATED",
+                run_id,
+                actor,
+                now,
+                f"{'|'.join(evaluation.violations)} found",
+                to_state=row["state"],
+                to_score=row["score"],
+            )
+        )
+        return str(row["state"])
+    return _update(lead, values, evaluation, changes, run_id, actor, now, person_id)
+
+
+def _update(
+    lead: dict[str, Any],
+    values: dict[str, Any],
+    evaluation: Evaluation,
+    changes: _Changes,
+    run_id: str,
+    actor: str,
+    now: dt.datetime,
+    person_id: str,
+) -> str:
+    """Update an existing lead; record its state and score changes; return its state."""
+    if lead["state"] == "CLOSED":
+        values["state"] = "CLOSED"  # a person's decision: runs never reopen it
+    moved = bool(lead.get("_moved"))
+    same = all(
+        values[c] == lead[c]
+        for c in LEAD_COLUMNS
+        if c not in ("updated_run", "updated_at", "as_of", "evaluation")
+    ) and _same_evaluation(values["evaluation"], lead["evaluation"])
+    if same and not moved:
+        if values["as_of"] != lead["as_of"]:
+            # Evaluated again at a later date with the same outcome: no event, new date.
+            changes.updates.append({**lead, **values, "retired_at": None})
+        return str(lead["state"])
+    if values["state"] != lead["state"]:
+        changes.events.append(
+            _event(
+                lead,
+                "STATE",
+                run_id,
+                actor,
+                now,
+                _state_reason(evaluation, values["state"]),
+                person_id=person_id,
+                from_state=lead["state"],
+                to_state=values["state"],
+            )
+        )
+    if values["score"] != lead["score"]:
+        changes.events.append(
+            _event(
+                lead,
+                "SCORE",
+                run_id,
+                actor,
+                now,
+                "score factors changed",
+                person_id=person_id,
+                from_score=lead["score"],
+                to_score=values["score"],
+            )
+        )
+    changes.changed += 1
+    changes.updates.append({**lead, **values, "retired_at": None})
+    return str(values["state"])
+
+
+def _same_evaluation(new: str, old: str) -> bool:
+    """Return whether two stored evaluations agree on everything but their date."""
+    a, b = json.loads(new), json.loads(old)
+    return _undated(a) == _undated(b)
+
+
+def _undated(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _undated(v) for k, v in value.items() if k != "as_of"}
+    if isinstance(value, list):
+        return [_undated(v) for v in value]
+    return value
+
+
+def _state_reason(evaluation: Evaluation, state: str) -> str:
+    fired = [s for s in evaluation.safeguards if s.effect is not Effect.NONE]
+    if not fired:
+        return f"{state}: no safeguard applies"
+    return f"{state}: " + "; ".join(f"{s.name}: {s.reason}" for s in fired)
+
+
+def target(
+    engine: Engine,
+    lake_dir: Any,
+    *,
+    principal: Principal,
+    purpose_id: str | None,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+    policy: PriorityPolicy | None = None,
+) -> TargetRunSummary:
+    """Evaluate every resolved person as of a date and keep their leads; audit the run.
+
+    Args:
+        engine: the operational database.
+        lake_dir: the lake (unused: the record index holds every current record's
+            payload; kept so that every pipeline stage is called alike).
+        principal: who runs it (recorded on the run and audited).
+        purpose_id: the purpose it serves; the data-use policy applies under it.
+        as_of: the date of the evaluation (today if None).
+        progress: told (persons done, persons in all) as the evaluation goes.
+        policy: the priority policy (the shipped default if None).
+
+    Returns:
+        What the run evaluated and changed, with the leads by state and violation.
+
+    Raises:
+        TargetingError: no purpose, a purpose that cannot be used, or nothing resolved.
+    """
+    del lake_dir
+    clock = time.perf_counter()
+    day = as_of or dt.datetime.now(dt.UTC).date()
+    chosen = policy or load_policy()
+    now = dt.datetime.now(dt.UTC)
+    run_id = str(uuid.uuid4())
+    with session_scope(engine) as session:
+        ctx = _context(session, principal, purpose_id)
+        active = targeting_service.active_persons(session=session)
+        if not active:
+            raise TargetingError(
+                "no resolved persons: resolve the ingested records first (imos resolve)"
+            )
+        records_of = targeting_service.records_by_person(session=session)
+        # The owners are read from what the purpose may use, like everything else.
+        withheld, notes = _lawful_records(ctx, records_of)
+        owners = ssn_owners(records_of)
+        weakest = targeting_service.weakest_link_of_records(session=session)
+        merged = targeting_service.merged_into(session=session)
+        leads = targeting_service.current_leads(session=session)
+        taken = targeting_service.all_lead_ids(session=session)
+        run = TargetingRun(
+            id=run_id,
+            started_at=now,
+            as_of=day,
+            purpose_id=purpose_id,
+            run_by=principal.actor,
+            status="COMPLETED",
+            policy_version=chosen.version,
+            policy_sha256=chosen.sha256,
+            withheld_sources=_canon(sorted(withheld)),
+        )
+        targeting_service.add_run(session=session, run=run)
+        changes = _Changes()
+        by_person = _place_old_leads(leads, active, merged, changes, run_id, principal.actor, now)
+        by_state: Counter[str] = Counter()
+        by_violation: Counter[str] = Counter()
+        total = len(active)
+        for done, pid in enumerate(sorted(active), start=1):
+            records = records_of.get(pid, [])
+            links = {r.ref: weakest[r.ref] for r in records if r.ref in weakest}
+            evaluation = evaluate_person(
+                records,
+                day,
+                ssn_owner=owners,
+                link_probability=links,
+                policy=chosen,
+                withheld_sources=withheld,
+                person_id=pid,
+            )
+            state = _apply(
+                pid, active[pid], evaluation, by_person.get(pid), taken, changes, run_id,
+                principal.actor, now,
+            )  # fmt: skip
+            if state is not None:
+                by_state[state] += 1
+                by_violation.update(evaluation.violations)
+            if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
+                progress(done, total)
+        targeting_service.insert_leads(session=session, rows=changes.inserts)
+        targeting_service.update_leads(
+            session=session,
+            rows=changes.updates,
+            columns=(*LEAD_COLUMNS, "retired_at"),
+        )
+        targeting_service.insert_events(session=session, rows=changes.events)
+        stats = {
+            "by_state": dict(sorted(by_state.items())),
+            "by_violation": dict(sorted(by_violation.items())),
+            "notes": notes,
+        }
+        run.finished_at = dt.datetime.now(dt.UTC)
+        run.persons = total
+        run.created, run.changed, run.retired = changes.created, changes.changed, changes.retired
+        run.stats = _canon(stats)
+        summary = TargetRunSummary(
+            run_id=run_id,
+            as_of=day,
+            persons=total,
+            leads=sum(by_state.values()),
+            created=changes.created,
+            changed=changes.changed,
+            retired=changes.retired,
+            by_state=dict(sorted(by_state.items())),
+            by_violation=dict(sorted(by_violation.items())),
+            withheld_sources=tuple(sorted(withheld)),
+            notes=tuple(notes),
+        )
+        audit_service.append(
+            session=session,
+            actor=principal.actor,
+            actor_role=principal.role,
+            action="targeting.run",
+            resource_type="targeting_run",
+            resource_id=run_id,
+            purpose=purpose_id,
+            client=principal.client,
+            details={
+                "as_of": day.isoformat(),
+                "policy_version": chosen.version,
+                "policy_sha256": chosen.sha256,
+                "persons": total,
+                "created": changes.created,
+                "changed": changes.changed,
+                "retired": changes.retired,
+                **stats,
+                "withheld_sources": sorted(withheld),
+            },
+        )
+        session.commit()
+    return TargetRunSummary(
+        **{**summary.__dict__, "seconds": round(time.perf_counter() - clock, 3)}
+    )
+
+
+def close_lead(
+    engine: Engine, *, principal: Principal, purpose_id: str | None, lead_id: str, reason: str
+) -> Lead:
+    """Close a lead as a person's decision, with the reason; audit it. Runs never reopen it."""
+    if not reason.strip():
+        raise TargetingError("closing a lead needs a reason")
+    now = dt.datetime.now(dt.UTC)
+    with session_scope(engine) as session:
+        lead = targeting_service.get_lead(session=session, lead_id=lead_id)
+        if lead is None or lead.retired_at is not None:
+            raise TargetingError(f"no current lead {lead_id}")
+        if lead.state == "CLOSED":
+            raise TargetingError(f"lead {lead_id} is already closed ({lead.closed_reason})")
+        before = lead.state
+        lead.state, lead.closed_by, lead.closed_reason = "CLOSED", principal.actor, reason
+        lead.updated_at = now
+        session.add(
+            LeadEvent(
+                lead_id=lead_id,
+                run_id=None,
+                kind="CLOSED",
+                person_id=lead.person_id,
+                from_state=before,
+                to_state="CLOSED",
+                from_score=lead.score,
+                to_score=lead.score,
+                reason=reason,
+                actor=principal.actor,
+                at=now,
+            )
+        )
+        audit_service.append(
+            session=session,
+            actor=principal.actor,
+            actor_role=principal.role,
+            action="leads.close",
+            resource_type="lead",
+            resource_id=lead_id,
+            purpose=purpose_id,
+            client=principal.client,
+            details={"person_id": lead.person_id, "from_state": before, "reason": reason},
+        )
+        session.commit()
+        session.refresh(lead)
+        session.expunge(lead)
+    return lead
+
+
+__all__ = [
+    "TargetRunSummary",
+    "TargetingError",
+    "close_lead",
+    "evidence_of",
+    "fired_safeguards",
+    "mint_lead_id",
+    "priority_of",
+    "ssn_owners",
+    "target",
+]

@@ -1,0 +1,70 @@
+"""What the API and the command line serve of leads: summaries, explanations, history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from immigrationos.records.schemas import Withheld
+
+
+class LeadSummary(BaseModel):
+    """A lead in a queue: state, score, priority, violations and safeguards."""
+
+    lead_id: str
+    person_id: str
+    state: str
+    score: int | None
+    priority: str | None
+    violations: list[str]
+    safeguards: list[str]
+    field_office: str | None
+    as_of: date
+    updated_at: datetime
+
+
+class LeadEventRead(BaseModel):
+    """One change of a lead."""
+
+    kind: str
+    run_id: str | None
+    person_id: str
+    from_state: str | None
+    to_state: str | None
+    from_score: int | None
+    to_score: int | None
+    reason: str
+    actor: str
+    at: datetime
+
+
+class LeadRead(LeadSummary):
+    """A lead with its full explanation (the stored evaluation, redacted for the reader).
+
+    ``explanation`` holds the detector runs, findings with evidence, safeguards with their
+    reasons, score factors with points and records, recommendations with legal basis and
+    candidate addresses with confidence. Records of sources the reader's purpose may not
+    read are left out of it; ``withheld`` says how many and why.
+    """
+
+    evidence: list[str]
+    policy_version: str
+    policy_sha256: str
+    closed_by: str | None
+    closed_reason: str | None
+    created_at: datetime
+    explanation: dict[str, Any]
+    history: list[LeadEventRead]
+    withheld: list[Withheld]
+
+
+class LeadList(BaseModel):
+    """A page of leads, highest score first."""
+
+    items: list[LeadSummary]
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None

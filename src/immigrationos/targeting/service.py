@@ -1,0 +1,200 @@
+"""Data access of targeting: bulk reads of resolved persons, and leads. Flushes, never commits.
+
+A targeting run reads everything it needs in a few streamed queries (every current
+membership joined to its record, every link, every person's status and area), never
+one query per person: 100,000 persons are read in seconds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from immigrationos.records.models import Record
+from immigrationos.resolution.models import Person, PersonLink, PersonRecord
+from immigrationos.targeting.models import Lead, LeadEvent, TargetingRun
+from immigrationos.targeting.records import PersonRecord as TargetRecord
+
+RECORDS = Record.__table__
+MEMBERS = PersonRecord.__table__
+LINKS = PersonLink.__table__
+PERSONS = Person.__table__
+LEADS = cast(Table, Lead.__table__)
+EVENTS = cast(Table, LeadEvent.__table__)
+READ_CHUNK = 20_000
+WRITE_CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class ResolvedPerson:
+    """An active person: its area and its current records."""
+
+    person_id: str
+    field_office: str | None
+    records: list[TargetRecord]
+
+
+def active_persons(*, session: Session) -> dict[str, str | None]:
+    """Return every ACTIVE person's ID and field office."""
+    rows = session.execute(
+        select(PERSONS.c.person_id, PERSONS.c.field_office).where(PERSONS.c.status == "ACTIVE")
+    )
+    return {pid: office for pid, office in rows}
+
+
+def merged_into(*, session: Session) -> dict[str, str]:
+    """Return ``person_id -> merged_into`` of every person merged into another."""
+    rows = session.execute(
+        select(PERSONS.c.person_id, PERSONS.c.merged_into).where(
+            PERSONS.c.status == "MERGED", PERSONS.c.merged_into.is_not(None)
+        )
+    )
+    return {pid: into for pid, into in rows}
+
+
+def records_by_person(*, session: Session) -> dict[str, list[TargetRecord]]:
+    """Return the current (not withdrawn) records of every resolved person, in one scan."""
+    query = (
+        select(MEMBERS.c.person_id, RECORDS.c.source, RECORDS.c.record_id, RECORDS.c.payload)
+        .select_from(
+            MEMBERS.join(
+                RECORDS,
+                (RECORDS.c.source == MEMBERS.c.source)
+                & (RECORDS.c.record_id == MEMBERS.c.record_id),
+            )
+        )
+        .where(RECORDS.c.withdrawn.is_(False))
+        .order_by(MEMBERS.c.person_id, RECORDS.c.source, RECORDS.c.record_id)
+        .execution_options(yield_per=READ_CHUNK)
+    )
+    out: dict[str, list[TargetRecord]] = defaultdict(list)
+    loads = json.loads
+    for pid, source, record_id, payload in session.execute(query):
+        out[pid].append(TargetRecord(source, record_id, loads(payload)))
+    return out
+
+
+def weakest_link_of_records(*, session: Session) -> dict[str, float]:
+    """Return, for every linked record, the probability of its weakest link in its person."""
+    query = select(
+        LINKS.c.unique_id_l, LINKS.c.unique_id_r, LINKS.c.match_probability
+    ).execution_options(yield_per=READ_CHUNK)
+    weakest: dict[str, float] = {}
+    for left, right, p in session.execute(query):
+        prob = float(p)
+        for ref in (left, right):
+            old = weakest.get(ref)
+            if old is None or prob < old:
+                weakest[ref] = prob
+    return weakest
+
+
+# -- leads ----------------------------------------------------------------------------------
+
+
+def add_run(*, session: Session, run: TargetingRun) -> TargetingRun:
+    """Add a run and flush it."""
+    session.add(run)
+    session.flush()
+    return run
+
+
+def get_run(*, session: Session, run_id: str) -> TargetingRun | None:
+    """Return a targeting run by ID, or None."""
+    return session.get(TargetingRun, run_id)
+
+
+def get_lead(*, session: Session, lead_id: str) -> Lead | None:
+    """Return a lead by ID (retired ones too), or None."""
+    return session.get(Lead, lead_id)
+
+
+def current_leads(*, session: Session) -> dict[str, dict[str, Any]]:
+    """Return every current (not retired) lead as a plain row, by lead ID."""
+    rows = session.execute(
+        select(LEADS).where(LEADS.c.retired_at.is_(None)).execution_options(yield_per=READ_CHUNK)
+    )
+    return {r.lead_id: dict(r._mapping) for r in rows}
+
+
+def all_lead_ids(*, session: Session) -> set[str]:
+    """Return every lead ID ever used."""
+    return set(session.scalars(select(LEADS.c.lead_id)))
+
+
+def list_leads(
+    *,
+    session: Session,
+    state: str | None = None,
+    include_retired: bool = False,
+) -> list[Lead]:
+    """Return leads, highest score first (then by lead ID)."""
+    query = select(Lead)
+    if not include_retired:
+        query = query.where(Lead.retired_at.is_(None))
+    if state is not None:
+        query = query.where(Lead.state == state)
+    query = query.order_by(func.coalesce(Lead.score, -1).desc(), Lead.lead_id)
+    return list(session.scalars(query))
+
+
+def events_of(*, session: Session, lead_id: str) -> list[LeadEvent]:
+    """Return a lead's history, oldest first."""
+    query = select(LeadEvent).where(LeadEvent.lead_id == lead_id).order_by(LeadEvent.id)
+    return list(session.scalars(query))
+
+
+def insert_leads(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert new leads (executemany, in chunks)."""
+    for start in range(0, len(rows), WRITE_CHUNK):
+        session.execute(insert(LEADS), list(rows[start : start + WRITE_CHUNK]))
+
+
+def update_leads(
+    *, session: Session, rows: Sequence[dict[str, Any]], columns: Sequence[str]
+) -> None:
+    """Update ``columns`` of existing leads; each row names its ``lead_id`` as ``key``."""
+    if not rows:
+        return
+    statement = (
+        update(LEADS)
+        .where(LEADS.c.lead_id == bindparam("key"))
+        .values({c: bindparam(f"v_{c}") for c in columns})
+    )
+    params = [{"key": r["lead_id"], **{f"v_{c}": r[c] for c in columns}} for r in rows]
+    conn = session.connection()
+    for start in range(0, len(params), WRITE_CHUNK):
+        conn.execute(statement, params[start : start + WRITE_CHUNK])
+
+
+def insert_events(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Append lead events (executemany, in chunks)."""
+    for start in range(0, len(rows), WRITE_CHUNK):
+        session.execute(insert(EVENTS), list(rows[start : start + WRITE_CHUNK]))
+
+
+def lead_rows(
+    *, session: Session
+) -> list[tuple[str, str, str, int | None, str | None, str, str, str]]:
+    """Return the exported columns of every current lead, by lead ID."""
+    query = (
+        select(
+            LEADS.c.lead_id,
+            LEADS.c.person_id,
+            LEADS.c.state,
+            LEADS.c.score,
+            LEADS.c.priority,
+            LEADS.c.violations,
+            LEADS.c.safeguards,
+            LEADS.c.evidence,
+        )
+        .where(LEADS.c.retired_at.is_(None))
+        .order_by(LEADS.c.lead_id)
+    )
+    return [tuple(r) for r in session.execute(query)]

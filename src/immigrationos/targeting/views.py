@@ -1,0 +1,71 @@
+"""Leads over HTTP: the queue, highest score first, and each lead's full explanation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from immigrationos.apikit.deps import PageDep, PurposeHeader, SessionDep, require
+from immigrationos.apikit.problems import responses
+from immigrationos.auth.permissions import Permission
+from immigrationos.auth.principal import Principal
+from immigrationos.targeting import access
+from immigrationos.targeting.schemas import LeadList, LeadRead
+
+router = APIRouter(tags=["leads"])
+
+LeadIdPath = Annotated[
+    str,
+    Path(min_length=1, max_length=40, description="A lead ID: L and ten characters."),
+]
+LeadStateQuery = Literal["OPEN", "HELD", "SUPPRESSED", "CLOSED"]
+ViolationQuery = Literal[
+    "OVERSTAY",
+    "PRESENT_WITHOUT_ADMISSION",
+    "UNAUTHORIZED_EMPLOYMENT",
+    "IDENTITY_FRAUD",
+    "FINAL_ORDER_UNEXECUTED",
+    "REENTRY_AFTER_REMOVAL",
+]
+
+
+@router.get(
+    "/leads",
+    response_model=LeadList,
+    summary="The queue of leads, highest score first",
+    responses=responses(401, 403, 422, 428),
+)
+def list_leads(
+    session: SessionDep,
+    page: PageDep,
+    principal: Annotated[Principal, require(Permission.LEADS_READ)],
+    purpose: PurposeHeader = None,
+    state: Annotated[LeadStateQuery | None, Query(description="Only leads in this state.")] = None,
+    violation: Annotated[
+        ViolationQuery | None, Query(description="Only leads with this violation.")
+    ] = None,
+    priority: Annotated[
+        str | None, Query(max_length=100, description="Only leads of this priority.")
+    ] = None,
+) -> LeadList:
+    """Return current leads the caller may see under the purpose (field roles: their area)."""
+    return access.list_leads(
+        session, principal, purpose, page, state=state, violation=violation, priority=priority
+    )
+
+
+@router.get(
+    "/leads/{lead_id}",
+    response_model=LeadRead,
+    summary="A lead's full explanation",
+    responses=responses(401, 403, 404, 428),
+)
+def read_lead(
+    lead_id: LeadIdPath,
+    session: SessionDep,
+    principal: Annotated[Principal, require(Permission.LEADS_READ)],
+    purpose: PurposeHeader = None,
+) -> LeadRead:
+    """Return a lead: violations with evidence, safeguards, score factors, next steps, history."""
+    return access.read_lead(session, principal, purpose, lead_id)

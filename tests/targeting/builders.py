@@ -24,12 +24,12 @@ def _rec(source: str, **fields: Any) -> PersonRecord:
 def arrival(day: str, cls: str, until: str | None) -> PersonRecord:
     """Return an I-94 arrival."""
     return _rec("cbp_i94", event="ARRIVAL", event_date=day, class_of_admission=cls,
-                admit_until=until)  # fmt: skip
+                admit_until=until, citizenship_country="MEX")  # fmt: skip
 
 
 def departure(day: str) -> PersonRecord:
     """Return an I-94 departure."""
-    return _rec("cbp_i94", event="DEPARTURE", event_date=day)
+    return _rec("cbp_i94", event="DEPARTURE", event_date=day, citizenship_country="MEX")
 
 
 def benefit(
@@ -43,7 +43,8 @@ def benefit(
     """Return a USCIS benefit application."""
     return _rec("uscis_benefits", form_type=form, status=status, filed_date=filed,
                 decision_date=decided, valid_from=valid[0] if valid else None,
-                valid_until=valid[1] if valid else None, state=state)  # fmt: skip
+                valid_until=valid[1] if valid else None, state=state,
+                country_of_birth="MEX")  # fmt: skip
 
 
 def eoir(
@@ -57,12 +58,12 @@ def eoir(
     """Return an immigration-court case."""
     return _rec("eoir_cases", status=status, nta_date=nta, decision_date=decided,
                 in_absentia="true" if absentia else "false",
-                appeal_pending="true" if appeal else "false")  # fmt: skip
+                appeal_pending="true" if appeal else "false", nationality="MEX")  # fmt: skip
 
 
 def event(kind: str, day: str) -> PersonRecord:
     """Return an enforcement event (ENCOUNTER, ARREST, RELEASE, REMOVAL, RETURN)."""
-    return _rec("enforcement_events", event_type=kind, event_date=day)
+    return _rec("enforcement_events", event_type=kind, event_date=day, nationality="MEX")
 
 
 def numident(

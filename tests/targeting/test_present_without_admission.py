@@ -22,11 +22,19 @@ from .builders import (
 
 
 def test_evidence_of_presence_without_admission_or_status() -> None:
-    wages, seen = w2(2024, "912345678"), licence("2022-05-01")
+    wages, seen = w2(2024, "912785678"), licence("2022-05-01")
     run = pwa.run([wages, seen], AS_OF)
     (finding,) = run.findings
     assert set(finding.evidence) == {wages.ref, seen.ref}
     assert "no admission or status" in finding.detail
+    assert "tied to immigration" in finding.detail  # the ITIN
+
+
+def test_a_licence_alone_ties_no_one_to_immigration() -> None:
+    # A citizen's licence that resolution did not join to the rest of their records
+    # looks exactly like this: the absence of records is no evidence of alienage.
+    assert violations([licence("2022-05-01")]) == set()
+    assert violations([licence("2022-05-01"), ctr("2024-01-01")]) == set()
 
 
 def test_no_evidence_of_presence_is_no_finding() -> None:
@@ -82,4 +90,7 @@ def test_confirmed_departure_without_return_is_not_present() -> None:
     records = [licence("2020-01-01"), self_departure("2024-01-01", "2024-02-01")]
     assert violations(records) == set()
     assert violations([*records, tip("2025-01-01")]) == set()
-    assert violations([*records, ctr("2025-01-01")]) == {"PRESENT_WITHOUT_ADMISSION"}
+    # A later record shows them back; only a record tying them to immigration flags them.
+    assert violations([*records, ctr("2025-01-01")]) == set()
+    back = [*records, ctr("2025-01-01"), event("ENCOUNTER", "2025-03-01")]
+    assert violations(back) == {"PRESENT_WITHOUT_ADMISSION"}

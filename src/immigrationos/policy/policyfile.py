@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -107,7 +108,7 @@ class RuleSpec(BaseModel):
             raise ValueError("; ".join(problems))
         return self
 
-    @property
+    @cached_property
     def refuses(self) -> frozenset[Use]:
         """Return the uses this rule refuses outright (no_disclosure refuses DISCLOSE)."""
         if self.kind is RuleKind.NO_DISCLOSURE:
@@ -127,7 +128,15 @@ class SourcePolicy(BaseModel):
 
     def rule(self, kind: RuleKind) -> RuleSpec | None:
         """Return this source's rule of ``kind``, if it has one."""
-        return next((r for r in self.rules if r.kind is kind), None)
+        return self.by_kind.get(kind)
+
+    @cached_property
+    def by_kind(self) -> dict[RuleKind, RuleSpec]:
+        """Return the source's rules by kind (the first of a kind, as ``rule`` gives)."""
+        found: dict[RuleKind, RuleSpec] = {}
+        for rule in self.rules:
+            found.setdefault(rule.kind, rule)
+        return found
 
 
 class PolicyMeta(BaseModel):

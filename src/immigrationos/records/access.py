@@ -83,8 +83,8 @@ def search(
     by_source = {source: policy.decide_source(ctx, source, Use.READ) for source in wanted}
     allowed = [source for source, decision in by_source.items() if decision.allowed]
     refused_sources = [decision for decision in by_source.values() if not decision.allowed]
-    hits = (
-        records_service.search(
+    matches = (
+        records_service.rank(
             session=session,
             name=query.name,
             birth_date=query.birth_date,
@@ -97,15 +97,31 @@ def search(
         if allowed
         else []
     )
-    kept = []
+    # Most sources' record decisions read nothing of the record: those are decided once,
+    # by source. One read brings the payloads of the other sources' hits, with what is
+    # shown of every hit that can reach the page.
+    by_record = {s for s in allowed if policy.record_fields(ctx, s, Use.READ) != frozenset()}
+    end = page.offset + page.limit
+    per_record = {m.id for m in matches if m.source in by_record}
+    per_source = [m for m in matches if m.id not in per_record and by_source[m.source].allowed]
+    # Hits decided by source are kept, so the page's are among the first ``end`` of them.
+    to_read = per_record | {m.id for m in per_source[:end]}
+    shown, records = records_service.summaries(
+        session=session, matches=[m for m in matches if m.id in to_read], payloads_of=per_record
+    )
+    summary = {h.id: h for h in shown}
+    kept: list[records_service.RecordMatch] = []
     withheld_decisions: list[Decision] = []
-    for hit in hits:
-        decision = policy.decide_record(ctx, hit.source, hit.payload, Use.READ)
+    for match in matches:
+        if match.id in per_record:
+            decision = policy.decide_record(ctx, match.source, records[match.id], Use.READ)
+        else:
+            decision = by_source[match.source]
         if decision.allowed:
-            kept.append(hit)
+            kept.append(match)
         else:
             withheld_decisions.append(decision)
-    sliced = kept[page.offset : page.offset + page.limit]
+    sliced = [summary[m.id] for m in kept[page.offset : end]]
     items = [
         RecordSummary(
             source=h.source,

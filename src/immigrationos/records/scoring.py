@@ -21,7 +21,11 @@ def _core(words: list[str]) -> list[str]:
 
 
 class NameScorer:
-    """Score records' folded names against one query's words; each distinct name once."""
+    """Score records' folded names against one query's words; each distinct name once.
+
+    Records share words (a family name) more than whole names, so each distinct word's
+    similarities with the query's words are also computed once.
+    """
 
     def __init__(self, words: tuple[str, ...]) -> None:
         self.words = list(words)
@@ -29,6 +33,7 @@ class NameScorer:
         self.joined = "".join(self.words)
         self.spaced = " ".join(self.words)
         self._cache: dict[tuple[str | None, str | None], float] = {}
+        self._by_word: dict[str, tuple[tuple[float, ...], float]] = {}
 
     def score(self, given: str | None, family: str | None) -> float:
         """Return the similarity of a record's folded given and family names, 0 to 1.
@@ -45,19 +50,35 @@ class NameScorer:
             found = self._cache[key] = self._score(given or "", family or "")
         return found
 
+    def _word(self, word: str) -> tuple[tuple[float, ...], float]:
+        """Return (and keep) a word's similarity to each core query word, and its best to any."""
+        sim = JaroWinkler.normalized_similarity
+        found = self._by_word[word] = (
+            tuple(sim(q, word) for q in self.core),
+            max(sim(word, q) for q in self.words),
+        )
+        return found
+
     def _score(self, given: str, family: str) -> float:
         record = (given + " " + family).split()
         if not record:
             return 0.0
-        sim = JaroWinkler.normalized_similarity
-        query_side = sum(max(sim(q, r) for r in record) for q in self.core) / len(self.core)
-        core = _core(record)
-        record_side = sum(max(sim(r, q) for q in self.words) for r in core) / len(core)
+        known = self._by_word
+        by_word = [known.get(r) or self._word(r) for r in record]
+        # Per core query word (a column), its best match among the record's words.
+        query_side = sum(map(max, zip(*[sims for sims, _ in by_word], strict=True))) / len(
+            self.core
+        )
+        # Per core record word, its best match among the query's words.
+        core = [best for r, (_, best) in zip(record, by_word, strict=True) if r not in PARTICLES]
+        core = core or [best for _, best in by_word]
+        record_side = sum(core) / len(core)
         by_words = 0.9 * query_side + 0.1 * record_side
+        run_given, run_family = given.replace(" ", ""), family.replace(" ", "")
         run_together = (
             max(
-                fuzz.ratio(self.joined, given.replace(" ", "") + family.replace(" ", "")),
-                fuzz.ratio(self.joined, family.replace(" ", "") + given.replace(" ", "")),
+                fuzz.ratio(self.joined, run_given + run_family),
+                fuzz.ratio(self.joined, run_family + run_given),
             )
             / 100.0
         )

@@ -1,18 +1,20 @@
 """Record search and record pages over the index. Flushes, never commits.
 
 Hot paths use SQLAlchemy Core selects (no ORM objects): a search reads only the columns
-it scores on, ranks in Python, and reads payloads for the hits it returns.
+it scores on and ranks in Python (``rank``); what is shown of a hit and its payload
+(``search``, ``summaries``) are read afterwards, only for the hits that need them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from immigrationos.records import candidates, normalize, scoring
@@ -31,9 +33,23 @@ CANDIDATE_FACTOR, MIN_CANDIDATE_ROWS = 1.5, 200
 BIRTH_WINDOW_ROWS = 5000
 
 
+class RecordMatch(NamedTuple):
+    """One ranked search result, as ranked: which record, how well it matched and on what.
+
+    A named tuple: a search makes hundreds, and a frozen dataclass is slow to build.
+    """
+
+    id: int
+    source: str
+    record_id: str
+    birth_date: date | None
+    score: float  # 0..1, higher is better
+    matched_on: tuple[str, ...]  # e.g. ("name", "birth_date", "SSN")
+
+
 @dataclass(frozen=True)
-class RecordHit:
-    """One search result: a current record, how well it matched and on what."""
+class HitSummary:
+    """One search result as a list shows it: a current record, how well it matched, on what."""
 
     id: int
     source: str
@@ -46,7 +62,19 @@ class RecordHit:
     field_office: str | None
     score: float  # 0..1, higher is better
     matched_on: tuple[str, ...]  # e.g. ("name", "birth_date", "SSN")
-    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RecordHit(HitSummary):
+    """One search result with its record's payload, parsed when first read."""
+
+    payload_json: str = field(repr=False)
+
+    @cached_property
+    def payload(self) -> dict[str, Any]:
+        """Return the record's fields as ingested (the payload)."""
+        result: dict[str, Any] = json.loads(self.payload_json)
+        return result
 
 
 @dataclass(frozen=True)
@@ -112,55 +140,68 @@ def _check(
 
 
 def _scope(
-    session: Session,
-    sources: Sequence[str] | None,
-    offices: Sequence[str] | None,
-    include_withdrawn: bool,
-) -> list[ColumnElement[bool]]:
-    clauses: list[ColumnElement[bool]] = []
-    if sources is not None:
-        clauses.append(candidates.one_of(session, RECORDS.c.source, sorted(set(sources))))
-    if offices is not None:
-        clauses.append(candidates.one_of(session, RECORDS.c.field_office, sorted(set(offices))))
-    if not include_withdrawn:
-        clauses.append(RECORDS.c.withdrawn == false())
-    return clauses
+    sources: Sequence[str] | None, offices: Sequence[str] | None, include_withdrawn: bool
+) -> candidates.Scope:
+    return candidates.Scope(
+        sources=tuple(sorted(set(sources))) if sources is not None else None,
+        offices=tuple(sorted(set(offices))) if offices is not None else None,
+        include_withdrawn=include_withdrawn,
+    )
 
 
 Ranked = list[tuple[float, tuple[str, ...], candidates.Candidate]]
+NAME_ONLY = ("name",)
 
 
 def _rank(
     found: dict[int, candidates.Candidate],
     scorer: scoring.NameScorer | None,
     birth_date: date | None,
-    by_identifier: bool,
+    kinds: dict[int, set[str]] | None = None,
 ) -> Ranked:
-    """Return the candidates that match, with score and criteria met, best first."""
-    ranked = []
+    """Return the candidates that match, with score and criteria met, best first.
+
+    ``kinds`` (an identifier search): the identifier kinds each candidate holds equal
+    to the one asked for; every candidate is kept, a name and birth date only rank them.
+    """
+    ranked: Ranked = []
+    if scorer is not None and birth_date is None and kinds is None:
+        # A name alone, the commonest search: the score is the name's (the mean of one).
+        score = scorer.score
+        for candidate in found.values():
+            similarity = score(candidate[candidates.GIVEN], candidate[candidates.FAMILY])
+            if similarity >= scoring.MIN_NAME_SCORE:
+                ranked.append((round(W_NAME * similarity / W_NAME, 6), NAME_ONLY, candidate))
+        ranked.sort(key=_best_first)
+        return ranked
+    by_identifier = kinds is not None
     for candidate in found.values():
         total = weight = 0.0
         matched: list[str] = []
         if scorer is not None:
-            similarity = scorer.score(candidate.given, candidate.family)
+            similarity = scorer.score(candidate[candidates.GIVEN], candidate[candidates.FAMILY])
             if similarity >= scoring.MIN_NAME_SCORE:
                 matched.append("name")
             elif not by_identifier:
                 continue
             total, weight = total + W_NAME * similarity, weight + W_NAME
         if birth_date is not None:
-            nearness = scoring.birth_date_score(birth_date, candidate.birth_date)
+            nearness = scoring.birth_date_score(birth_date, candidate[candidates.BIRTH_DATE])
             if nearness > 0:
                 matched.append("birth_date")
             elif not by_identifier:
                 continue
             total, weight = total + W_BIRTH_DATE * nearness, weight + W_BIRTH_DATE
-        if by_identifier:
-            matched.extend(sorted(candidate.kinds))
+        if kinds is not None:
+            matched.extend(sorted(kinds[candidate[candidates.ID]]))
             total, weight = total + W_IDENTIFIER, weight + W_IDENTIFIER
         ranked.append((round(total / weight, 6), tuple(matched), candidate))
-    ranked.sort(key=lambda hit: (-hit[0], hit[2].source, hit[2].record_id))
+    ranked.sort(key=_best_first)
     return ranked
+
+
+def _best_first(hit: tuple[float, tuple[str, ...], candidates.Candidate]) -> tuple[Any, ...]:
+    return (-hit[0], hit[2][candidates.SOURCE], hit[2][candidates.RECORD_ID])
 
 
 def search(
@@ -174,6 +215,53 @@ def search(
     include_withdrawn: bool = False,
     max_candidates: int = 500,
 ) -> list[RecordHit]:
+    """Return current records matching a name, birth date and/or identifier, best first.
+
+    The hits of ``rank`` (see it for the arguments), each with what a list shows of it
+    and its payload.
+    """
+    matches = rank(
+        session=session,
+        name=name,
+        birth_date=birth_date,
+        identifier=identifier,
+        sources=sources,
+        offices=offices,
+        include_withdrawn=include_withdrawn,
+        max_candidates=max_candidates,
+    )
+    rows = _details(session, matches, with_payload=True)
+    return [
+        RecordHit(*_summary_fields(match, rows[match.id]), rows[match.id][5]) for match in matches
+    ]
+
+
+def summaries(
+    *, session: Session, matches: Sequence[RecordMatch], payloads_of: Collection[int] = ()
+) -> tuple[list[HitSummary], dict[int, dict[str, Any]]]:
+    """Return what a list shows of ``matches`` (from ``rank``), in their order.
+
+    Returns:
+        The summaries, and the payloads of the matches whose ids are in ``payloads_of``
+        (read in the same statement), by id.
+    """
+    rows = _details(session, matches, with_payload=bool(payloads_of))
+    shown = [HitSummary(*_summary_fields(match, rows[match.id])) for match in matches]
+    found = {m.id: json.loads(rows[m.id][5]) for m in matches if m.id in payloads_of}
+    return shown, found
+
+
+def rank(
+    *,
+    session: Session,
+    name: str | None = None,
+    birth_date: date | None = None,
+    identifier: str | None = None,
+    sources: Sequence[str] | None = None,
+    offices: Sequence[str] | None = None,
+    include_withdrawn: bool = False,
+    max_candidates: int = 500,
+) -> list[RecordMatch]:
     """Return current records matching a name, birth date and/or identifier, best first.
 
     Args:
@@ -208,13 +296,15 @@ def search(
     values = normalize.identifier_candidates(identifier) if identifier is not None else None
     if (offices is not None and not offices) or (sources is not None and not sources):
         return []
-    scope = _scope(session, sources, offices, include_withdrawn)
+    scope = _scope(sources, offices, include_withdrawn)
     read = max(MIN_CANDIDATE_ROWS, int(CANDIDATE_FACTOR * max_candidates))
     scorer = scoring.NameScorer(name_query.words) if name_query is not None else None
     if values is not None:
         ranks = name is not None or birth_date is not None
-        found = candidates.by_identifier(session, values, scope, read if ranks else max_candidates)
-        ranked = _rank(found, scorer, birth_date, by_identifier=True)
+        found, kinds = candidates.by_identifier(
+            session, values, scope, read if ranks else max_candidates
+        )
+        ranked = _rank(found, scorer, birth_date, kinds)
     elif name_query is not None and birth_date is not None:
         # Few people share a birth date: score the names of all born near it, so a name
         # too mistyped for its keys is found too. Where too many are (a large
@@ -223,56 +313,70 @@ def search(
             session, birth_date, scope, BIRTH_WINDOW_ROWS, days=scoring.DAYS_OFF
         )
         if len(found) >= BIRTH_WINDOW_ROWS:
-            near = candidates.born_near(birth_date, scoring.DAYS_OFF)
-            found = candidates.by_name(session, name_query, [*scope, near], read, scoped=True)
-        ranked = _rank(found, scorer, birth_date, by_identifier=False)
+            near = replace(scope, born=birth_date, days=scoring.DAYS_OFF)
+            found = candidates.by_name(session, name_query, near, read, scoped=True)
+        ranked = _rank(found, scorer, birth_date)
     elif name_query is not None:
         scoped = sources is not None or offices is not None
         found = candidates.by_name(session, name_query, scope, read, scoped=scoped)
-        ranked = _rank(found, scorer, None, by_identifier=False)
+        ranked = _rank(found, scorer, None)
     else:
         assert birth_date is not None
         found = candidates.by_birth_date(session, birth_date, scope, read)
-        ranked = _rank(found, None, birth_date, by_identifier=False)
-    return _hits(session, ranked[:max_candidates])
+        ranked = _rank(found, None, birth_date)
+    return [
+        RecordMatch(c[0], c[1], c[2], c[5], score, matched)
+        for score, matched, c in ranked[:max_candidates]
+    ]
 
 
-def _hits(session: Session, ranked: Ranked) -> list[RecordHit]:
-    if not ranked:
-        return []
-    ids = [candidate.id for _, _, candidate in ranked]
-    rows = session.execute(
-        select(
-            RECORDS.c.id,
-            RECORDS.c.version,
-            RECORDS.c.display_name,
-            RECORDS.c.sex,
-            RECORDS.c.state,
-            RECORDS.c.field_office,
-            RECORDS.c.payload,
-        ).where(candidates.one_of(session, RECORDS.c.id, ids))
-    ).all()
-    details = {row[0]: row for row in rows}
-    hits = []
-    for score, matched, candidate in ranked:
-        row = details[candidate.id]
-        hits.append(
-            RecordHit(
-                id=candidate.id,
-                source=candidate.source,
-                record_id=candidate.record_id,
-                version=row[1],
-                display_name=row[2],
-                birth_date=candidate.birth_date,
-                sex=row[3],
-                state=row[4],
-                field_office=row[5],
-                score=score,
-                matched_on=matched,
-                payload=json.loads(row[6]),
-            )
-        )
-    return hits
+DETAILS = (
+    RECORDS.c.version,
+    RECORDS.c.display_name,
+    RECORDS.c.sex,
+    RECORDS.c.state,
+    RECORDS.c.field_office,
+)
+
+
+def _details(
+    session: Session, matches: Sequence[RecordMatch], *, with_payload: bool
+) -> dict[int, Any]:
+    """Return the DETAILS (then the payload text) of ``matches``, by id."""
+    if not matches:
+        return {}
+    pg = candidates.postgres(session)
+    query = candidates.statement(
+        ("details", pg, with_payload),
+        lambda: select(
+            RECORDS.c.id, *DETAILS, *([RECORDS.c.payload] if with_payload else [])
+        ).where(candidates.any_of(pg, RECORDS.c.id, "ids")),
+    )
+    rows = session.execute(query, {"ids": [match.id for match in matches]}).all()
+    return {row[0]: row[1:] for row in rows}
+
+
+SummaryFields = tuple[
+    int, str, str, int, str, date | None, str | None, str | None, str | None, float, tuple[str, ...]
+]
+
+
+def _summary_fields(match: RecordMatch, row: Any) -> SummaryFields:
+    """Return the fields of a HitSummary, in order, of a match and its DETAILS."""
+    version, display_name, sex, state, field_office = row[:5]
+    return (
+        match.id,
+        match.source,
+        match.record_id,
+        version,
+        display_name,
+        match.birth_date,
+        sex,
+        state,
+        field_office,
+        match.score,
+        match.matched_on,
+    )
 
 
 def get_record(*, session: Session, source: str, record_id: str) -> RecordRow | None:

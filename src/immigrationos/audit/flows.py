@@ -7,8 +7,11 @@ an event with no other transaction to join, such as a refused access.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -18,6 +21,7 @@ from immigrationos.audit import service as audit_service
 from immigrationos.audit import signing
 from immigrationos.audit.models import AuditEvent, Outcome
 from immigrationos.audit.service import VerificationReport
+from immigrationos.auth.principal import Principal
 from immigrationos.config import get_settings
 from immigrationos.db.engine import session_scope
 
@@ -116,3 +120,40 @@ def check_against(
     return CheckpointCheck(
         True, seq, f"the log holds event {seq} exactly as the checkpoint signed it"
     )
+
+
+def publish_export(
+    partial: Path,
+    out: Path,
+    *,
+    engine: Engine,
+    principal: Principal,
+    purpose_id: str | None,
+    action: str,
+    details: Mapping[str, Any],
+) -> str:
+    """Audit a written export as a disclosure, then move it into place; return its SHA-256.
+
+    The file ``partial`` (written beside ``out``) becomes ``out`` only once its audit
+    event (``action``, with ``details``, the file and its SHA-256) is committed, so no
+    export exists without its record; ``partial`` is removed whatever happens.
+    """
+    try:
+        digest = hashlib.sha256(partial.read_bytes()).hexdigest()
+        with session_scope(engine) as session:
+            audit_service.append(
+                session=session,
+                actor=principal.actor,
+                actor_role=principal.role,
+                action=action,
+                resource_type="export",
+                resource_id=str(out),
+                purpose=purpose_id,
+                client=principal.client,
+                details={**details, "file": str(out), "sha256": digest},
+            )
+            session.commit()
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+    return digest

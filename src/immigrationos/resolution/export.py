@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Engine, select
 
-from immigrationos.audit import service as audit_service
+from immigrationos.audit import flows as audit_flows
 from immigrationos.auth.principal import Principal
 from immigrationos.db.engine import session_scope
 from immigrationos.records.models import Record
@@ -80,36 +78,22 @@ def export_clusters(
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.partial")
     frame.write_csv(partial)
-    try:
-        digest = hashlib.sha256(partial.read_bytes()).hexdigest()
-        summary = ExportSummary(
-            path=out,
-            rows=frame.height,
-            persons=frame.get_column("person_id").n_unique() if frame.height else 0,
-            unresolved=unresolved,
-            sha256=digest,
-        )
-        with session_scope(engine) as session:
-            audit_service.append(
-                session=session,
-                actor=principal.actor,
-                actor_role=principal.role,
-                action="export.clusters",
-                resource_type="export",
-                resource_id=str(out),
-                purpose=purpose_id,
-                client=principal.client,
-                details={
-                    "disclosure": "operator export of every record's person (exports.md)",
-                    "file": str(out),
-                    "rows": summary.rows,
-                    "persons": summary.persons,
-                    "unresolved": summary.unresolved,
-                    "sha256": digest,
-                },
-            )
-            session.commit()
-        os.replace(partial, out)
-    finally:
-        partial.unlink(missing_ok=True)
+    persons = frame.get_column("person_id").n_unique() if frame.height else 0
+    digest = audit_flows.publish_export(
+        partial,
+        out,
+        engine=engine,
+        principal=principal,
+        purpose_id=purpose_id,
+        action="export.clusters",
+        details={
+            "disclosure": "operator export of every record's person (exports.md)",
+            "rows": frame.height,
+            "persons": persons,
+            "unresolved": unresolved,
+        },
+    )
+    summary = ExportSummary(
+        path=out, rows=frame.height, persons=persons, unresolved=unresolved, sha256=digest
+    )
     return summary

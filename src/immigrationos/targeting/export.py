@@ -9,16 +9,14 @@ holds only each record's latest version).
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from immigrationos.audit import service as audit_service
+from immigrationos.audit import flows as audit_flows
 from immigrationos.auth.principal import Principal
 from immigrationos.db.engine import session_scope
 from immigrationos.targeting import service as targeting_service
@@ -73,31 +71,19 @@ def export_leads(
                     _joined(evidence),
                 )
             )
-    try:
-        digest = hashlib.sha256(partial.read_bytes()).hexdigest()
-        summary = LeadExportSummary(
-            path=out, rows=len(rows), by_state=dict(sorted(by_state.items())), sha256=digest
-        )
-        with session_scope(engine) as session:
-            audit_service.append(
-                session=session,
-                actor=principal.actor,
-                actor_role=principal.role,
-                action="export.leads",
-                resource_type="export",
-                resource_id=str(out),
-                purpose=purpose_id,
-                client=principal.client,
-                details={
-                    "disclosure": "operator export of every lead (exports.md)",
-                    "file": str(out),
-                    "rows": summary.rows,
-                    "by_state": summary.by_state,
-                    "sha256": digest,
-                },
-            )
-            session.commit()
-        os.replace(partial, out)
-    finally:
-        partial.unlink(missing_ok=True)
+    ordered = dict(sorted(by_state.items()))
+    digest = audit_flows.publish_export(
+        partial,
+        out,
+        engine=engine,
+        principal=principal,
+        purpose_id=purpose_id,
+        action="export.leads",
+        details={
+            "disclosure": "operator export of every lead (exports.md)",
+            "rows": len(rows),
+            "by_state": ordered,
+        },
+    )
+    summary = LeadExportSummary(path=out, rows=len(rows), by_state=ordered, sha256=digest)
     return summary

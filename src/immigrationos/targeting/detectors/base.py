@@ -12,7 +12,7 @@ it ran without, and may miss findings but never adds one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from immigrationos.targeting.records import PersonRecord, without
@@ -117,3 +117,21 @@ def citizenship_note(status: PersonStatus) -> str:
         return ""
     kinds = ", ".join(sorted({f.kind for f in status.citizenship}))
     return f"; citizenship evidence on record ({kinds}): for the citizenship safeguard"
+
+
+def run_on_status(
+    violation: str,
+    sources: frozenset[str],
+    required: frozenset[str],
+    find: Callable[[PersonStatus], list[Finding]],
+    records: Sequence[PersonRecord],
+    as_of: dt.date,
+    withheld_sources: frozenset[str],
+    status: PersonStatus | None,
+) -> DetectorRun:
+    """Run a detector that reads only a person's status: not at all if it lacks a source."""
+    skipped = not_run(violation, required, withheld_sources)
+    if skipped is not None:
+        return skipped
+    found = find(status_for(records, as_of, withheld_sources, status))
+    return ran(violation, sources, withheld_sources, found)

@@ -53,8 +53,6 @@ def run(
     status: PersonStatus | None = None,
 ) -> base.DetectorRun:
     """Run the overstay detector on one person's records as of ``as_of``."""
-    skipped = base.not_run(VIOLATION, REQUIRED, withheld_sources)
-    if skipped is not None:
-        return skipped
-    found = find(base.status_for(records, as_of, withheld_sources, status))
-    return base.ran(VIOLATION, SOURCES, withheld_sources, found)
+    return base.run_on_status(
+        VIOLATION, SOURCES, REQUIRED, find, records, as_of, withheld_sources, status
+    )

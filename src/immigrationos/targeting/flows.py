@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import json
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,8 +36,18 @@ from immigrationos.policy import service as policy_service
 from immigrationos.policy.engine import Use, UseContext
 from immigrationos.policy.errors import PurposeError
 from immigrationos.targeting import service as targeting_service
-from immigrationos.targeting.detectors.identity_fraud import OwnerInfo
 from immigrationos.targeting.evaluate import Evaluation, evaluate_person
+from immigrationos.targeting.leads import (
+    canon,
+    evidence_of,
+    fired_safeguards,
+    lead_values,
+    mint_lead_id,
+    priority_of,
+    same_evaluation,
+    ssn_owners,
+    state_reason,
+)
 from immigrationos.targeting.models import Lead, LeadEvent, TargetingRun
 from immigrationos.targeting.policy import PriorityPolicy, load_policy
 from immigrationos.targeting.records import PersonRecord
@@ -88,70 +96,6 @@ class _Changes:
     retired: int = 0
 
 
-def _canon(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
-
-
-def priority_of(evaluation: Evaluation) -> str | None:
-    """Return the lead's priority: the name of the factor adding the most points.
-
-    The priority policy names factors, not categories; the factor that adds most to
-    the score (ties: the policy's order) stands for the lead's category.
-    """
-    if evaluation.score is None:
-        return None
-    adding = [f for f in evaluation.score.factors if f.points > 0]
-    if not adding:
-        return None
-    return max(adding, key=lambda f: f.points).name
-
-
-def fired_safeguards(evaluation: Evaluation) -> list[str]:
-    """Return the names of the safeguards that acted, without repeats."""
-    return list(dict.fromkeys(s.name for s in evaluation.safeguards if s.effect is not Effect.NONE))
-
-
-def evidence_of(evaluation: Evaluation) -> list[str]:
-    """Return the records the lead's findings rest on, without repeats, in finding order."""
-    return list(dict.fromkeys(ref for f in evaluation.findings for ref in f.evidence))
-
-
-def mint_lead_id(person_id: str, taken: set[str]) -> str:
-    """Return a new lead ID for a person: ``L`` and the person ID's ten characters if free."""
-    first = "L" + person_id[1:]
-    if len(first) == 11 and first not in taken:
-        return first
-    n = 0
-    while True:
-        digest = hashlib.sha256(f"{person_id}:{n}".encode()).hexdigest().upper()
-        candidate = "L" + digest[:10]
-        if candidate not in taken:
-            return candidate
-        n += 1
-
-
-def ssn_owners(records_of: Mapping[str, Sequence[PersonRecord]]) -> dict[str, OwnerInfo]:
-    """Return the Numident holder of every SSN, across all persons (first by record ID)."""
-    owners: dict[str, OwnerInfo] = {}
-    numident = sorted(
-        ((r, pid) for pid, rs in records_of.items() for r in rs if r.source == "ssa_numident"),
-        key=lambda pair: pair[0].record_id,
-    )
-    for r, pid in numident:
-        ssn = "".join(c for c in (r.text("ssn") or "") if c.isdigit())
-        if not ssn or ssn in owners:
-            continue
-        name = " ".join(p for p in (r.text("given_name"), r.text("family_name")) if p)
-        owners[ssn] = OwnerInfo(
-            person_id=pid,
-            name=name,
-            birth_date=r.date("birth_date"),
-            death_date=r.date("death_date"),
-            record=r.ref,
-        )
-    return owners
-
-
 def _context(session: Session, principal: Principal, purpose_id: str | None) -> UseContext:
     if not purpose_id:
         raise TargetingError(
@@ -187,28 +131,6 @@ def _lawful_records(
             )
         ]
     return withheld, plan.describe()
-
-
-def _lead_values(
-    evaluation: Evaluation, person_id: str, office: str | None, run_id: str, now: dt.datetime
-) -> dict[str, Any]:
-    assert evaluation.state is not None
-    return {
-        "person_id": person_id,
-        "state": evaluation.state.value,
-        "score": evaluation.score.score if evaluation.score else None,
-        "priority": priority_of(evaluation),
-        "violations": _canon(list(evaluation.violations)),
-        "safeguards": _canon(fired_safeguards(evaluation)),
-        "evidence": _canon(evidence_of(evaluation)),
-        "evaluation": evaluation.to_json(),
-        "policy_version": evaluation.policy_version,
-        "policy_sha256": evaluation.policy_sha256,
-        "as_of": evaluation.as_of,
-        "field_office": office,
-        "updated_run": run_id,
-        "updated_at": now,
-    }
 
 
 def _event(
@@ -315,7 +237,7 @@ def _apply(
         # safeguard saw (e.g. citizenship): the lead is SUPPRESSED, keeping its
         # violations and evidence, not quietly dropped.
         evaluation = dataclasses.replace(evaluation, state=LeadState.SUPPRESSED)
-        values = _lead_values(evaluation, person_id, office, run_id, now)
+        values = lead_values(evaluation, person_id, office, run_id, now)
         values["violations"], values["evidence"] = lead["violations"], lead["evidence"]
         return _update(lead, values, evaluation, changes, run_id, actor, now, person_id)
     if evaluation.state is None:
@@ -328,7 +250,7 @@ def _apply(
                 _event(lead, "RETIRED", run_id, actor, now, "no violation is found any more")
             )
         return None
-    values = _lead_values(evaluation, person_id, office, run_id, now)
+    values = lead_values(evaluation, person_id, office, run_id, now)
     if lead is None:
         lead_id = mint_lead_id(person_id, taken)
         taken.add(lead_id)
@@ -377,7 +299,7 @@ def _update(
         values[c] == lead[c]
         for c in LEAD_COLUMNS
         if c not in ("updated_run", "updated_at", "as_of", "evaluation")
-    ) and _same_evaluation(values["evaluation"], lead["evaluation"])
+    ) and same_evaluation(values["evaluation"], lead["evaluation"])
     if same and not moved:
         if values["as_of"] != lead["as_of"]:
             # Evaluated again at a later date with the same outcome: no event, new date.
@@ -391,7 +313,7 @@ def _update(
                 run_id,
                 actor,
                 now,
-                _state_reason(evaluation, values["state"]),
+                state_reason(evaluation, values["state"]),
                 person_id=person_id,
                 from_state=lead["state"],
                 to_state=values["state"],
@@ -414,27 +336,6 @@ def _update(
     changes.changed += 1
     changes.updates.append({**lead, **values, "retired_at": None})
     return str(values["state"])
-
-
-def _same_evaluation(new: str, old: str) -> bool:
-    """Return whether two stored evaluations agree on everything but their date."""
-    a, b = json.loads(new), json.loads(old)
-    return _undated(a) == _undated(b)
-
-
-def _undated(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _undated(v) for k, v in value.items() if k != "as_of"}
-    if isinstance(value, list):
-        return [_undated(v) for v in value]
-    return value
-
-
-def _state_reason(evaluation: Evaluation, state: str) -> str:
-    fired = [s for s in evaluation.safeguards if s.effect is not Effect.NONE]
-    if not fired:
-        return f"{state}: no safeguard applies"
-    return f"{state}: " + "; ".join(f"{s.name}: {s.reason}" for s in fired)
 
 
 def target(
@@ -495,7 +396,7 @@ def target(
             status="COMPLETED",
             policy_version=chosen.version,
             policy_sha256=chosen.sha256,
-            withheld_sources=_canon(sorted(withheld)),
+            withheld_sources=canon(sorted(withheld)),
         )
         targeting_service.add_run(session=session, run=run)
         changes = _Changes()
@@ -539,7 +440,7 @@ def target(
         run.finished_at = dt.datetime.now(dt.UTC)
         run.persons = total
         run.created, run.changed, run.retired = changes.created, changes.changed, changes.retired
-        run.stats = _canon(stats)
+        run.stats = canon(stats)
         summary = TargetRunSummary(
             run_id=run_id,
             as_of=day,

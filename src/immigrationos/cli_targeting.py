@@ -23,6 +23,7 @@ from immigrationos.auth.principal import Principal
 from immigrationos.config import get_settings
 from immigrationos.db.engine import get_engine, session_scope
 from immigrationos.targeting import access as targeting_access
+from immigrationos.targeting import decisions as targeting_decisions
 from immigrationos.targeting import flows as targeting_flows
 from immigrationos.targeting.export import export_leads as write_leads
 from immigrationos.targeting.schemas import LeadRead
@@ -250,6 +251,35 @@ def lead_close(
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
     console.print(f"lead {lead.lead_id} CLOSED: {lead.closed_reason}")
+
+
+@lead_app.command("decide")
+def lead_decide(
+    lead_id: Annotated[str, typer.Argument(help="The lead's ID.")],
+    recommendation: Annotated[
+        str, typer.Argument(help="The recommendation, as `imos lead show` prints its action.")
+    ],
+    reason: Annotated[str, typer.Option(help="Why you followed or overrode it (recorded).")],
+    followed: Annotated[
+        bool, typer.Option("--followed/--overridden", help="Whether you followed it.")
+    ] = True,
+    purpose: Annotated[str | None, typer.Option(help="The purpose of this decision.")] = None,
+) -> None:
+    """Record that you followed or overrode a lead's recommendation, and why (audited)."""
+    try:
+        event = targeting_decisions.decide_recommendation(
+            get_engine(),
+            principal=_operator(),
+            purpose_id=purpose,
+            lead_id=lead_id,
+            action=recommendation,
+            followed=followed,
+            reason=reason,
+        )
+    except targeting_flows.TargetingError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"lead {lead_id}: {event.kind} — {event.reason}")
 
 
 def export_leads(

@@ -326,6 +326,29 @@ def test_cli_target_show_and_export(own_var: Path, world: Path) -> None:
             )
         )
     assert reads == 1  # the refused read of a missing lead is DENIED
+    # Recommendations are advice: following or overriding one is recorded with the reason.
+    action = json.loads(lead.evaluation)["recommendations"][0]["action"]
+    overridden = runner.invoke(
+        app, ["lead", "decide", lead.lead_id, action, "--overridden", "--reason", "seen in court"]
+    )
+    assert overridden.exit_code == 0, overridden.output
+    unknown = runner.invoke(
+        app, ["lead", "decide", lead.lead_id, "Fly to the moon", "--reason", "x"]
+    )
+    assert unknown.exit_code == 2 and "has no recommendation" in unknown.output
+    blank = runner.invoke(app, ["lead", "decide", lead.lead_id, action, "--reason", " "])
+    assert blank.exit_code == 2 and "needs a reason" in blank.output
+    with session_scope(engine) as session:
+        events = service.events_of(session=session, lead_id=lead.lead_id)
+        decided = [e for e in events if e.kind in ("FOLLOWED", "OVERRODE")]
+        assert [(e.kind, e.reason) for e in decided] == [("OVERRODE", f"{action}: seen in court")]
+        assert decided[0].actor  # the operator who ran the command
+        logged = session.scalar(
+            select(func.count()).where(AuditEvent.action == "leads.recommendation")
+        )
+    assert logged == 1
+    shown = runner.invoke(app, ["lead", "show", lead.lead_id, "--purpose", purpose])
+    assert "OVERRODE" in shown.output
 
 
 def _old_lead(lead_id: str, person_id: str, day: int) -> dict[str, object]:

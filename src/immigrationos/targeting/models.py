@@ -19,7 +19,10 @@ from immigrationos.db.base import Base
 from immigrationos.resolution.models import PERSON_ID_LENGTH, PK_TYPE
 
 LEAD_STATES = ("OPEN", "HELD", "SUPPRESSED", "CLOSED")
-LEAD_EVENT_KINDS = ("CREATED", "STATE", "SCORE", "MOVED", "RETIRED", "CLOSED")
+# FOLLOWED / OVERRODE: a person followed or overrode one of the lead's recommendations.
+LEAD_EVENT_KINDS = (
+    "CREATED", "STATE", "SCORE", "MOVED", "RETIRED", "CLOSED", "FOLLOWED", "OVERRODE",
+)  # fmt: skip
 RUN_STATUSES = ("COMPLETED", "FAILED")
 LEAD_ID_LENGTH = 11  # "L" and ten characters
 
@@ -93,7 +96,8 @@ class Lead(Base):
 
 
 class LeadEvent(Base):
-    """One change of a lead: created, state or score changed, moved, retired, closed.
+    """One change of a lead: created, state or score changed, moved, retired, closed; or
+    a person following or overriding one of its recommendations (``reason`` names it).
 
     ``run_id`` is the targeting run that made it (None for a person's decision).
     """

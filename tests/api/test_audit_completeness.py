@@ -7,14 +7,19 @@ later capabilities extend it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from immigrationos.api import iter_routes
 from immigrationos.apikit.deps import route_permission
 from immigrationos.auth.permissions import PERSON_DATA_PERMISSIONS
+from immigrationos.db.engine import session_scope
+from immigrationos.targeting.models import Lead
 
 from .conftest import HOME_OFFICE, Api
 from .persons_world import resolved_world, targeted
@@ -36,6 +41,9 @@ def test_every_person_data_read_and_every_write_is_audited(
 ) -> None:
     persons = resolved_world(api.engine, tmp_path / "in", lake_dir)
     lead_id = targeted(api.engine, lake_dir)
+    with session_scope(api.engine) as session:
+        stored = session.scalars(select(Lead).where(Lead.lead_id == lead_id)).one()
+        lead_action = json.loads(stored.evaluation)["recommendations"][0]["action"]
     admin = api.user("ADMIN")
     supervisor = api.user("SUPERVISOR", [HOME_OFFICE])
     legal = api.user("LEGAL", [HOME_OFFICE])
@@ -202,6 +210,14 @@ def test_every_person_data_read_and_every_write_is_audited(
         ),
         ("GET", "/api/v1/leads/{lead_id}"): (
             lambda: api.client.get(f"/api/v1/leads/{lead_id}", headers=analyst.with_purpose(apid)),
+            apid,
+        ),
+        ("POST", "/api/v1/leads/{lead_id}/decisions"): (
+            lambda: api.client.post(
+                f"/api/v1/leads/{lead_id}/decisions",
+                json={"recommendation": lead_action, "followed": True, "reason": "as advised"},
+                headers=analyst.with_purpose(apid),
+            ),
             apid,
         ),
         ("GET", "/api/v1/persons/{person_id}"): (

@@ -93,3 +93,32 @@ def test_missing_lead_answers_404(api: Api, lead_id: str) -> None:
     pid = purpose(api, analyst)
     response = api.client.get("/api/v1/leads/LNOSUCHLEAD", headers=analyst.with_purpose(pid))
     assert response.status_code == 404
+
+
+def test_following_or_overriding_a_recommendation_is_recorded_with_the_reason(
+    api: Api, lead_id: str
+) -> None:
+    office = _lead(api, lead_id).field_office
+    other = OTHER_OFFICE if office == HOME_OFFICE else HOME_OFFICE
+    officer, outsider = api.user("OFFICER", [office]), api.user("OFFICER", [other])
+    mine, theirs = purpose(api, officer, ref="C-D1"), purpose(api, outsider, ref="C-D2")
+    action = json.loads(_lead(api, lead_id).evaluation)["recommendations"][0]["action"]
+    url = f"/api/v1/leads/{lead_id}/decisions"
+    body = {"recommendation": action, "followed": False, "reason": "the court set a hearing"}
+    done = api.client.post(url, json=body, headers=officer.with_purpose(mine))
+    assert done.status_code == 201, done.text
+    history = done.json()["history"]
+    assert history[-1]["kind"] == "OVERRODE" or any(e["kind"] == "OVERRODE" for e in history)
+    assert any(action in e["reason"] and "hearing" in e["reason"] for e in history)
+    unknown = api.client.post(
+        url, json={**body, "recommendation": "Fly to the moon"}, headers=officer.with_purpose(mine)
+    )
+    assert unknown.status_code == 400 and "has no recommendation" in unknown.json()["detail"]
+    blank = api.client.post(url, json={**body, "reason": ""}, headers=officer.with_purpose(mine))
+    assert blank.status_code == 422
+    away = api.client.post(url, json=body, headers=outsider.with_purpose(theirs))
+    assert away.status_code == 404  # another area's lead: as if it did not exist
+    legal = api.user("LEGAL")
+    assert api.client.post(url, json=body, headers=legal.headers).status_code == 403
+    events = api.audit_events(action="leads.recommendation")
+    assert {e.outcome for e in events} >= {"SUCCESS", "DENIED"}

@@ -28,6 +28,8 @@ class Permission(StrEnum):
     PERSONS_READ = "persons.read"
     # Leads: the queue and each lead's explanation (person data; field roles: their area).
     LEADS_READ = "leads.read"
+    # Recording that one followed or overrode a lead's recommendation, and why.
+    LEADS_DECIDE = "leads.decide"
     # Reviewers' identity judgements and the review queue (person data), and recording one.
     JUDGEMENTS_READ = "judgements.read"
     JUDGEMENTS_RECORD = "judgements.record"
@@ -75,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.PERSONS_SEARCH,
             P.PERSONS_READ,
             P.LEADS_READ,
+            P.LEADS_DECIDE,
             P.JUDGEMENTS_READ,
             P.JUDGEMENTS_RECORD,
             P.RESOLUTION_READ,
@@ -94,6 +97,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.PERSONS_SEARCH,
             P.PERSONS_READ,
             P.LEADS_READ,
+            P.LEADS_DECIDE,
             P.PURPOSES_READ,
             P.PURPOSES_CREATE,
         }
@@ -108,6 +112,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.PERSONS_SEARCH,
             P.PERSONS_READ,
             P.LEADS_READ,
+            P.LEADS_DECIDE,
             P.JUDGEMENTS_READ,
             P.JUDGEMENTS_RECORD,
             P.RESOLUTION_READ,

@@ -130,6 +130,36 @@ def _refuse_missing(
     return problem
 
 
+def check_decision(
+    session: Session, principal: Principal, purpose: str | None, lead_id: str
+) -> None:
+    """Refuse (audited, 404 as for a missing lead) a decision on a lead the caller can't see."""
+    lawful.use_context(
+        session,
+        principal,
+        purpose,
+        action="leads.recommendation",
+        resource_type="lead",
+        resource_id=lead_id,
+    )
+    lead = targeting_service.get_lead(session=session, lead_id=lead_id)
+    if lead is None or lead.retired_at is not None or not in_area(principal, lead.field_office):
+        problem = lawful.refuse(
+            session,
+            principal,
+            status=404,
+            kind="lead-not-found",
+            detail=not_found_detail(lead_id, principal),
+            action="leads.recommendation",
+            purpose=purpose,
+            resource_type="lead",
+            resource_id=lead_id,
+            rule=None if lead is None else "AREA_OF_RESPONSIBILITY",
+        )
+        problem.extra.pop("rule", None)
+        raise problem
+
+
 def read_lead(
     session: Session, principal: Principal, purpose: str | None, lead_id: str
 ) -> LeadRead:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from immigrationos.records.schemas import Withheld
 
@@ -68,3 +68,15 @@ class LeadList(BaseModel):
     limit: int
     offset: int
     next_offset: int | None
+
+
+class RecommendationDecisionCreate(BaseModel):
+    """A person's decision on one of a lead's recommendations, with the reason."""
+
+    recommendation: str = Field(
+        min_length=1,
+        max_length=500,
+        description="The recommendation's action, as the lead lists it.",
+    )
+    followed: bool = Field(description="True if followed, False if overridden.")
+    reason: str = Field(min_length=1, max_length=2000, description="Why (recorded).")

@@ -6,12 +6,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from immigrationos.apikit.deps import PageDep, PurposeHeader, SessionDep, require
-from immigrationos.apikit.problems import responses
+from immigrationos.apikit.deps import EngineDep, PageDep, PurposeHeader, SessionDep, require
+from immigrationos.apikit.problems import Problem, responses
 from immigrationos.auth.permissions import Permission
 from immigrationos.auth.principal import Principal
-from immigrationos.targeting import access
-from immigrationos.targeting.schemas import LeadList, LeadRead
+from immigrationos.targeting import access, decisions
+from immigrationos.targeting.flows import TargetingError
+from immigrationos.targeting.schemas import LeadList, LeadRead, RecommendationDecisionCreate
 
 router = APIRouter(tags=["leads"])
 
@@ -68,4 +69,37 @@ def read_lead(
     purpose: PurposeHeader = None,
 ) -> LeadRead:
     """Return a lead: violations with evidence, safeguards, score factors, next steps, history."""
+    return access.read_lead(session, principal, purpose, lead_id)
+
+
+@router.post(
+    "/leads/{lead_id}/decisions",
+    response_model=LeadRead,
+    status_code=201,
+    summary="Record following or overriding one of a lead's recommendations",
+    responses=responses(400, 401, 403, 404, 422, 428),
+)
+def decide(
+    lead_id: LeadIdPath,
+    body: RecommendationDecisionCreate,
+    session: SessionDep,
+    engine: EngineDep,
+    principal: Annotated[Principal, require(Permission.LEADS_DECIDE)],
+    purpose: PurposeHeader = None,
+) -> LeadRead:
+    """Record the decision and its reason (recommendations are advice); return the lead."""
+    access.check_decision(session, principal, purpose, lead_id)
+    session.rollback()  # the check holds no lock: the decision's flow owns its transaction
+    try:
+        decisions.decide_recommendation(
+            engine,
+            principal=principal,
+            purpose_id=purpose,
+            lead_id=lead_id,
+            action=body.recommendation,
+            followed=body.followed,
+            reason=body.reason,
+        )
+    except TargetingError as exc:
+        raise Problem(400, "decision-invalid", str(exc)) from exc
     return access.read_lead(session, principal, purpose, lead_id)

@@ -275,3 +275,36 @@ def test_lead_state_combinator() -> None:
     assert sg.lead_state([f1, f2], [_result(Effect.HOLD, (f1, f2))]) is LeadState.HELD
     scoped = [_result(Effect.HOLD, (f1,)), _result(Effect.SUPPRESS, (f2,))]
     assert sg.lead_state([f1, f2], scoped) is LeadState.HELD
+
+
+def test_a_person_known_by_one_record_is_held_not_open() -> None:
+    # A naturalized citizen's old I-94, resolved alone: a textbook overstay on its face.
+    from immigrationos.targeting.safeguards import SafeguardContext, low_identity_confidence
+    from immigrationos.targeting.status import derive_status
+
+    from .builders import AS_OF, arrival
+    from .builders import violations as found
+
+    alone = [arrival("2015-03-01", "B2", "2015-09-01")]
+    assert found(alone) == {"OVERSTAY"}
+    from immigrationos.targeting.detect import detect, findings
+
+    runs = detect(alone, AS_OF, ssn_owner={})
+    ctx = SafeguardContext(
+        records=alone,
+        status=derive_status(alone, AS_OF),
+        findings=findings(runs),
+        ssn_owner={},
+        link_probability={},
+    )
+    result = low_identity_confidence(ctx)
+    assert result.effect.name == "HOLD" and "one record" in result.reason
+    two = [*alone, arrival("2014-01-01", "B2", "2014-02-01")]
+    ctx2 = SafeguardContext(
+        records=two,
+        status=derive_status(two, AS_OF),
+        findings=findings(detect(two, AS_OF, ssn_owner={})),
+        ssn_owner={},
+        link_probability={},
+    )
+    assert low_identity_confidence(ctx2).effect.name == "NONE"

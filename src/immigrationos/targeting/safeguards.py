@@ -238,8 +238,28 @@ def pending_relief(ctx: SafeguardContext) -> SafeguardResult:
 
 
 def low_identity_confidence(ctx: SafeguardContext) -> SafeguardResult:
-    """Hold the findings that rest on a record linked below the identity threshold."""
+    """Hold the findings that rest on a record linked below the identity threshold.
+
+    A person known by one record alone is held too: nothing corroborates who they are,
+    and the records that would clear them (a naturalization, a grant, a later admission)
+    may sit in another person that resolution did not join (measured: every OPEN lead on
+    a citizen in the 100k benchmark worlds was a naturalized citizen's old I-94, alone).
+    """
     name = "LOW_IDENTITY_CONFIDENCE"
+    if len(ctx.records) == 1 and ctx.findings:
+        (only,) = ctx.records
+        return SafeguardResult(
+            name,
+            Effect.HOLD,
+            f"the person is known by one record ({only.ref}) and nothing corroborates it; "
+            "held until a person confirms the identity and looks for the person's other "
+            "records",
+            (only.ref,),
+            "INA §287(a)(2): an arrest needs reason to believe that this person is removable; "
+            "a single uncorroborated record may be another person's, or miss what clears them",
+            applies_to=tuple(ctx.findings),
+            review="IDENTITY_CONFIRMATION",
+        )
     weak: dict[str, float] = {}
     held = []
     for f in ctx.findings:

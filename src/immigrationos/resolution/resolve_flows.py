@@ -120,17 +120,7 @@ def resolve(
         chosen_threshold,
         report,
     )
-    report("persist")
-    summary = persist_result(
-        result,
-        engine=engine,
-        principal=principal,
-        purpose_id=purpose_id,
-        lake_dir=lake_dir,
-        started_at=started,
-    )
-    report("done")
-    return replace(summary, seconds=round(time.perf_counter() - clock, 3))
+    return _stored(result, engine, lake_dir, principal, purpose_id, started, clock, report)
 
 
 def link_new(
@@ -216,6 +206,20 @@ def link_new(
         )
     result.links = kept_links(result.links, old_links, plan.group_of)
     result.stats = {**result.stats, "incremental": 1.0, "anchored_records": len(plan.group_of)}
+    return _stored(result, engine, lake_dir, principal, purpose_id, started, clock, report)
+
+
+def _stored(
+    result: ResolutionResult,
+    engine: Engine,
+    lake_dir: Path,
+    principal: Principal,
+    purpose_id: str | None,
+    started: datetime,
+    clock: float,
+    report: Callable[[str], None],
+) -> RunSummary:
+    """Persist a run's result (stable IDs, events, audit); return its summary, timed."""
     report("persist")
     summary = persist_result(
         result,

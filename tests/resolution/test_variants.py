@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from immigrationos.resolution.variants import MAX_VARIANTS, name_variants, word_variants
+from immigrationos.resolution.variants import (
+    MAX_TELLING,
+    MAX_VARIANTS,
+    name_variants,
+    sound_keys,
+    telling_variants,
+    word_variants,
+)
 
 
 @pytest.mark.parametrize(
@@ -33,3 +40,31 @@ def test_variants_are_bounded_and_never_the_name_itself() -> None:
     found = name_variants("Jose Maria Garcia")
     assert 0 < len(found) <= MAX_VARIANTS and "JOSE MARIA GARCIA" not in found
     assert name_variants("Zzyzx Qwerty") == []
+
+
+def test_a_variant_beyond_the_first_few_is_searched_when_some_record_sounds_like_it() -> None:
+    # ELIZABETH has more relatives than MAX_VARIANTS, ISABEL late among them (the case a
+    # person recorded only as ISABEL MUÑOZ was missed by a search for ELIZABETH MUÑOZ).
+    assert "ISABEL MUNOZ" not in name_variants("Elizabeth Muñoz")
+    isabel = sound_keys("ISABEL MUNOZ")
+
+    def present(keys: frozenset[str]) -> frozenset[str]:
+        return keys & isabel
+
+    assert telling_variants("Elizabeth Muñoz", present) == ["ISABEL MUNOZ"]
+
+
+def test_a_variant_sounding_like_the_typed_name_or_like_no_record_is_not_searched() -> None:
+    asked: list[frozenset[str]] = []
+
+    def present(keys: frozenset[str]) -> frozenset[str]:
+        asked.append(keys)
+        return keys
+
+    found = telling_variants("Elizabeth Muñoz", present)
+    assert "ELISABETH MUNOZ" not in found  # the same sound: the typed search finds it
+    assert not asked[0] & sound_keys("ELIZABETH MUNOZ")
+    assert 0 < len(found) <= MAX_TELLING
+    assert telling_variants("Elizabeth Muñoz", lambda keys: frozenset()) == []
+    # One word has no sound keys of a pair: its first variants, as name_variants gives them.
+    assert telling_variants("Munoz", lambda keys: frozenset()) == name_variants("Munoz")

@@ -341,7 +341,11 @@ def _record_hits(
     if query.name is None or query.identifier is not None:
         return hits
     seen = {(h.source, h.record_id) for h in hits}
-    for variant in variants.name_variants(query.name):
+
+    def present(keys: frozenset[str]) -> frozenset[str]:
+        return records_service.name_keys_present(session=session, keys=keys)
+
+    for variant in variants.telling_variants(query.name, present):
         for hit in run(variant):
             if (hit.source, hit.record_id) not in seen:
                 seen.add((hit.source, hit.record_id))

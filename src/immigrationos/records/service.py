@@ -379,6 +379,29 @@ def _summary_fields(match: RecordMatch, row: Any) -> SummaryFields:
     )
 
 
+def name_keys_present(*, session: Session, keys: Collection[str]) -> frozenset[str]:
+    """Return which of the name keys (``normalize`` ``P``/``I``/``J`` keys) a current record has.
+
+    One read of the key index; person search asks it which other spellings of a name are
+    worth a search of their own.
+    """
+    if not keys:
+        return frozenset()
+    pg = candidates.postgres(session)
+    present = candidates.statement(
+        ("name_keys_present", pg),
+        lambda: (
+            select(candidates.KEYS.c.value)
+            .where(
+                candidates.KEYS.c.kind == normalize.NAME_KIND,
+                candidates.any_of(pg, candidates.KEYS.c.value, "values"),
+            )
+            .distinct()
+        ),
+    )
+    return frozenset(session.execute(present, {"values": sorted(keys)}).scalars())
+
+
 def get_record(*, session: Session, source: str, record_id: str) -> RecordRow | None:
     """Return the current state of one record (withdrawn ones too), or None."""
     row = session.execute(

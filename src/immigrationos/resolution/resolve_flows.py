@@ -255,8 +255,10 @@ class BatchPlan:
 def touched_persons(clusters: pl.DataFrame, plan: BatchPlan) -> set[str]:
     """Return the held persons a scored record joined (they are decided again with it)."""
     fresh = pl.Series(list(plan.fresh), dtype=pl.Utf8)
-    with_fresh = clusters.filter(pl.col("unique_id").is_in(fresh)).get_column("cluster_id")
-    joined = clusters.filter(pl.col("cluster_id").is_in(with_fresh))
+    with_fresh = clusters.filter(pl.col("unique_id").is_in(fresh.implode())).get_column(
+        "cluster_id"
+    )
+    joined = clusters.filter(pl.col("cluster_id").is_in(with_fresh.implode()))
     return {
         plan.group_of[u] for u in joined.get_column("unique_id").to_list() if u in plan.group_of
     }

@@ -246,7 +246,7 @@ def _load_new(
 ) -> None:
     """Create ``NEW_TABLE``: the model input of the records of ``new_ids`` (a new batch)."""
     wanted = pl.Series("unique_id", list(set(new_ids)), dtype=pl.Utf8)
-    rids = frame.filter(pl.col("unique_id").is_in(wanted)).select("rid")
+    rids = frame.filter(pl.col("unique_id").is_in(wanted.implode())).select("rid")
     con.register("engine_new_arrow", rids.to_arrow())
     try:
         con.execute(

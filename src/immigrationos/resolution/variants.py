@@ -10,7 +10,7 @@ for each.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 
 from immigrationos.records import normalize as records_normalize
@@ -18,6 +18,8 @@ from immigrationos.resolution.names import VariantTable, family_table, given_tab
 
 # Names searched per query besides the one typed (each is one record search).
 MAX_VARIANTS = 8
+# Variants searched at most when the key index says records sound like them.
+MAX_TELLING = 16
 
 
 def _members(table: VariantTable) -> Mapping[str, frozenset[str]]:
@@ -54,8 +56,8 @@ def word_variants(word: str) -> list[str]:
     return [w for w in ordered if w != word]
 
 
-def name_variants(name: str, limit: int = MAX_VARIANTS) -> list[str]:
-    """Return up to ``limit`` spellings of ``name`` with one word replaced by a variant.
+def name_variants(name: str, limit: int | None = MAX_VARIANTS) -> list[str]:
+    """Return up to ``limit`` (None: all) spellings of ``name`` with one word replaced.
 
     Words are taken in order, so the first word's variants (usually the given name's)
     come first; the name as typed is not among them.
@@ -67,6 +69,33 @@ def name_variants(name: str, limit: int = MAX_VARIANTS) -> list[str]:
             candidate = " ".join([*words[:i], other, *words[i + 1 :]])
             if candidate not in found:
                 found.append(candidate)
-            if len(found) >= limit:
+            if limit is not None and len(found) >= limit:
                 return found
     return found
+
+
+def sound_keys(name: str) -> frozenset[str]:
+    """Return the ``P`` (sound) keys a name query looks up; empty for a one-word name."""
+    return frozenset(k for k in records_normalize.query_keys(name).keys if k.startswith("P:"))
+
+
+def telling_variants(
+    name: str,
+    present: Callable[[frozenset[str]], frozenset[str]],
+    limit: int = MAX_TELLING,
+) -> list[str]:
+    """Return up to ``limit`` variants of ``name`` worth a search of their own.
+
+    A variant that sounds like the name as typed (ELISABETH for ELIZABETH: the same sound
+    keys) is found by the typed name's search already; one whose sound no record has
+    (``present`` returns which of the keys asked for some record has) finds nothing. What
+    is left keeps ``name_variants``' order, so ELIZABETH finds ISABEL however many
+    nicknames come first. A one-word name has no sound keys: its first ``MAX_VARIANTS``.
+    """
+    typed = sound_keys(name)
+    every = name_variants(name, limit=None)
+    if not typed:
+        return every[:MAX_VARIANTS]
+    keys = {v: sound_keys(v) - typed for v in every}
+    found = present(frozenset().union(*keys.values()))
+    return [v for v in every if keys[v] & found][:limit]

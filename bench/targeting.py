@@ -144,25 +144,35 @@ def _progress(done: int, total: int) -> None:
         print(f"    targeted {done:,}/{total:,}", flush=True)
 
 
-def run_world(persons: int, seed: int, cache: Path) -> Run:
-    """Ingest, resolve and target one world in a fresh database; return leads and costs."""
+def run_world(
+    persons: int, seed: int, cache: Path, keep: bool = False, reuse: Path | None = None
+) -> Run:
+    """Ingest, resolve and target one world in a fresh database; return leads and costs.
+
+    With ``reuse`` (a var dir an earlier ``--keep`` run left), the world's database and
+    lake there are targeted again: ingest and resolution are not repeated (nor timed).
+    """
     world = world_dir(persons, seed, cache)
     run = Run(f"{persons:,} s{seed}", world)
-    var = _VAR / f"world-{persons}-{seed}"
-    var.mkdir(parents=True)
+    var = (reuse or _VAR) / f"world-{persons}-{seed}"
     lake_dir = var / "lake"
+    if reuse is None:
+        var.mkdir(parents=True)
+    elif not (var / "imos.sqlite3").exists():
+        raise SystemExit(f"--reuse {reuse}: no kept world {var.name} there")
     engine = build_engine(f"sqlite:///{(var / 'imos.sqlite3').as_posix()}")
     migrate(engine)
-    print(f"world {run.name}: ingest", flush=True)
-    with measured() as m:
-        ingest_flows.ingest_directory(world, engine=engine, lake_dir=lake_dir, run_by="bench")
-    run.stages["ingest"] = m
-    print(f"world {run.name}: resolve ({m.seconds:.0f} s ingest)", flush=True)
-    with measured() as m:
-        resolve_flows.resolve(engine, lake_dir, principal=OPERATOR, purpose_id=None)
-    run.stages["resolve"] = m
+    if reuse is None:
+        print(f"world {run.name}: ingest", flush=True)
+        with measured() as m:
+            ingest_flows.ingest_directory(world, engine=engine, lake_dir=lake_dir, run_by="bench")
+        run.stages["ingest"] = m
+        print(f"world {run.name}: resolve ({m.seconds:.0f} s ingest)", flush=True)
+        with measured() as m:
+            resolve_flows.resolve(engine, lake_dir, principal=OPERATOR, purpose_id=None)
+        run.stages["resolve"] = m
     purpose = _purpose(engine)
-    print(f"world {run.name}: target ({m.seconds:.0f} s resolve)", flush=True)
+    print(f"world {run.name}: target", flush=True)
     with measured() as m:
         run.summary = targeting_flows.target(
             engine,
@@ -202,7 +212,8 @@ def run_world(persons: int, seed: int, cache: Path) -> Run:
         )
     run.membership, run.owner = membership, owner
     engine.dispose()
-    shutil.rmtree(var, ignore_errors=True)
+    if not keep and reuse is None:
+        shutil.rmtree(var, ignore_errors=True)
     return run
 
 
@@ -492,9 +503,18 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="*", default=[101])
     parser.add_argument("--min-group", type=int, default=200)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/imos-bench-targeting"))
+    parser.add_argument(
+        "--keep", action="store_true", help="keep each world's var dir (database, lake) to study"
+    )
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        default=None,
+        help="target again the worlds a --keep run left in this var dir (no ingest, no resolve)",
+    )
     args = parser.parse_args()
     header("targeting (issue 5)")
-    print(f"var dir: {_VAR} (embedded SQLite; removed per world after its figures)")
+    print(f"var dir: {_VAR} (embedded SQLite; removed after each world unless --keep)")
     print(
         "purpose: BATCH (a targeting run). IRS records (irs_w2, irs_itin) are used only under "
         "a CRIMINAL_INVESTIGATION purpose with a recorded 26 U.S.C. § 6103(i) order, for the "
@@ -503,14 +523,17 @@ def main() -> None:
     times = []
     for persons in args.persons:
         for seed in args.seeds:
-            run = run_world(persons, seed, args.cache)
+            run = run_world(persons, seed, args.cache, args.keep, args.reuse)
             report(run, args.min_group)
             times.append((run.name, run.stages["target"].seconds))
             del run
     print("\ntargeting time per world (goal: <= 120 s for 100,000 persons):")
     for name, seconds in times:
         print(f"  {name:<14} {seconds:>7.1f} s")
-    shutil.rmtree(_VAR, ignore_errors=True)
+    if args.keep:
+        print(f"kept: {_VAR}")
+    else:
+        shutil.rmtree(_VAR, ignore_errors=True)
 
 
 if __name__ == "__main__":

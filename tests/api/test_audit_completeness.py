@@ -220,6 +220,14 @@ def test_every_person_data_read_and_every_write_is_audited(
             ),
             apid,
         ),
+        ("POST", "/api/v1/leads/{lead_id}/close"): (
+            lambda: api.client.post(
+                f"/api/v1/leads/{lead_id}/close",
+                json={"reason": "no enforcement interest"},
+                headers=analyst.with_purpose(apid),
+            ),
+            apid,
+        ),
         ("GET", "/api/v1/persons/{person_id}"): (
             lambda: api.client.get(
                 f"/api/v1/persons/{persons['marisol']}", headers=analyst.with_purpose(apid)

@@ -1,15 +1,18 @@
-"""Leads over HTTP: the queue and a lead's explanation, under area, purpose and the
-data-use policy, every read audited."""
+"""Leads over HTTP: the queue, a lead's explanation, decisions on it and closing it, under
+area, purpose and the data-use policy, every read and decision audited."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from immigrationos.auth.principal import Principal
 from immigrationos.db.engine import session_scope
+from immigrationos.targeting import access, flows
 from immigrationos.targeting.models import Lead
 
 from .conftest import HOME_OFFICE, OTHER_OFFICE, Api, SignedInUser
@@ -122,3 +125,141 @@ def test_following_or_overriding_a_recommendation_is_recorded_with_the_reason(
     assert api.client.post(url, json=body, headers=legal.headers).status_code == 403
     events = api.audit_events(action="leads.recommendation")
     assert {e.outcome for e in events} >= {"SUCCESS", "DENIED"}
+
+
+def _close(api: Api, user: SignedInUser, pid: str | None, lead_id: str, body: object) -> Any:
+    headers = user.with_purpose(pid) if pid is not None else user.headers
+    return api.client.post(f"/api/v1/leads/{lead_id}/close", json=body, headers=headers)
+
+
+def test_closing_a_lead_is_a_recorded_audited_decision_with_its_reason(
+    api: Api, lead_id: str
+) -> None:
+    stored = _lead(api, lead_id)
+    assert stored.state != "CLOSED"
+    officer = api.user("OFFICER", [stored.field_office or HOME_OFFICE])
+    pid = purpose(api, officer, ref="C-CL1")
+    reason = "granted asylum on review; no enforcement interest"
+    assert _close(api, officer, None, lead_id, {"reason": reason}).status_code == 428
+    assert _lead(api, lead_id).state == stored.state
+    closed = _close(api, officer, pid, lead_id, {"reason": f"  {reason} "})
+    assert closed.status_code == 200, closed.text
+    body = closed.json()
+    assert body["lead_id"] == lead_id and body["state"] == "CLOSED"
+    assert body["closed_by"] == officer.id and body["closed_reason"] == reason
+    last = body["history"][-1]
+    assert (last["kind"], last["from_state"], last["to_state"]) == (
+        "CLOSED",
+        stored.state,
+        "CLOSED",
+    )
+    assert (last["reason"], last["actor"]) == (reason, officer.id)
+    shown = api.client.get(f"/api/v1/leads/{lead_id}", headers=officer.with_purpose(pid)).json()
+    assert shown["state"] == "CLOSED" and shown["closed_reason"] == reason
+    assert [e for e in shown["history"] if e["kind"] == "CLOSED"] == [last]
+    assert _lead(api, lead_id).state == "CLOSED"
+    events = api.audit_events(action="leads.close", actor=officer.id)
+    assert [(e.outcome, e.purpose, e.resource_id) for e in events[-1:]] == [
+        ("SUCCESS", pid, lead_id)
+    ]
+    assert api.audit_count(action="leads.close", outcome="SUCCESS") == 1
+    assert json.loads(events[-1].details)["reason"] == reason
+
+
+@pytest.mark.parametrize("body", [{"reason": ""}, {"reason": "  \t "}, {}, {"reason": None}])
+def test_closing_without_a_reason_is_refused_naming_the_field(
+    api: Api, lead_id: str, body: dict[str, Any]
+) -> None:
+    analyst = api.user("ANALYST")
+    pid = purpose(api, analyst, ref="C-CL2")
+    before = _lead(api, lead_id).state
+    refused = _close(api, analyst, pid, lead_id, body)
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "body.reason" in problem["detail"]
+    assert [p["name"] for p in problem["invalid_params"]] == ["body.reason"]
+    assert _lead(api, lead_id).state == before
+    assert api.audit_count(action="leads.close") == 0
+
+
+@pytest.mark.parametrize("role", ["LEGAL", "OVERSIGHT", "ADMIN"])
+def test_closing_needs_the_decide_permission(api: Api, lead_id: str, role: str) -> None:
+    user = api.user(role)
+    refused = _close(api, user, "none", lead_id, {"reason": "not my call"})
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["type"].endswith("/permission-denied")
+    assert "leads.decide" in refused.json()["detail"]
+    assert _lead(api, lead_id).state != "CLOSED"
+    assert api.audit_count(action="api.denied", actor=user.id) == 1
+
+
+def test_a_lead_of_another_area_cannot_be_closed_and_answers_as_a_missing_one(
+    api: Api, lead_id: str
+) -> None:
+    office = _lead(api, lead_id).field_office
+    other = OTHER_OFFICE if office == HOME_OFFICE else HOME_OFFICE
+    outsider = api.user("SUPERVISOR", [other])
+    pid = purpose(api, outsider, ref="C-CL3")
+    hidden = _close(api, outsider, pid, lead_id, {"reason": "closing from afar"})
+    missing = _close(api, outsider, pid, "LNOSUCHLEAD", {"reason": "closing from afar"})
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.headers["content-type"] == missing.headers["content-type"]
+    same = hidden.json()
+    assert same == {
+        k: v.replace("LNOSUCHLEAD", lead_id) if isinstance(v, str) else v
+        for k, v in missing.json().items()
+    }
+    assert "rule" not in same and "field_office" not in json.dumps(same)
+    read = api.client.get(f"/api/v1/leads/{lead_id}", headers=outsider.with_purpose(pid))
+    assert read.json()["detail"] == same["detail"]  # as a read answers, too
+    assert _lead(api, lead_id).state != "CLOSED"
+    denied = api.audit_events(action="leads.close", actor=outsider.id)
+    assert [e.outcome for e in denied] == ["DENIED", "DENIED"]
+    assert api.audit_count(action="leads.close", outcome="SUCCESS") == 0
+
+
+def test_closing_a_closed_lead_answers_409_and_changes_nothing(api: Api, lead_id: str) -> None:
+    office = _lead(api, lead_id).field_office or HOME_OFFICE
+    analyst, supervisor = api.user("ANALYST"), api.user("SUPERVISOR", [office])
+    pid, spid = purpose(api, analyst, ref="C-CL4"), purpose(api, supervisor, ref="C-CL5")
+    first = _close(api, analyst, pid, lead_id, {"reason": "duplicate of a closed case"})
+    assert first.status_code == 200, first.text
+    again = _close(api, supervisor, spid, lead_id, {"reason": "closing it too"})
+    assert again.status_code == 409, again.text
+    problem = again.json()
+    assert problem["type"].endswith("/lead-already-closed")
+    assert (
+        "already closed" in problem["detail"] and "duplicate of a closed case" in problem["detail"]
+    )
+    stored = _lead(api, lead_id)
+    assert (stored.closed_by, stored.closed_reason) == (analyst.id, "duplicate of a closed case")
+    shown = api.client.get(f"/api/v1/leads/{lead_id}", headers=analyst.with_purpose(pid)).json()
+    assert [e["kind"] for e in shown["history"]].count("CLOSED") == 1
+    outcomes = [e.outcome for e in api.audit_events(action="leads.close")]
+    assert outcomes == ["SUCCESS", "DENIED"]
+
+
+def test_a_close_that_loses_a_race_answers_409(
+    api: Api, lead_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    analyst = api.user("ANALYST")
+    pid = purpose(api, analyst, ref="C-CL6")
+    checked = access.check_close
+
+    def check_then_someone_closes(*args: Any) -> Any:
+        lead = checked(*args)
+        flows.close_lead(
+            api.engine,
+            principal=Principal.operator("rival"),
+            purpose_id=pid,
+            lead_id=lead_id,
+            reason="first",
+        )
+        return lead
+
+    monkeypatch.setattr(access, "check_close", check_then_someone_closes)
+    late = _close(api, analyst, pid, lead_id, {"reason": "second"})
+    assert late.status_code == 409, late.text
+    assert late.json()["type"].endswith("/lead-already-closed")
+    assert _lead(api, lead_id).closed_reason == "first"

@@ -28,7 +28,8 @@ class Permission(StrEnum):
     PERSONS_READ = "persons.read"
     # Leads: the queue and each lead's explanation (person data; field roles: their area).
     LEADS_READ = "leads.read"
-    # Recording that one followed or overrode a lead's recommendation, and why.
+    # Decisions on a lead, each with its reason: following or overriding a recommendation,
+    # closing the lead.
     LEADS_DECIDE = "leads.decide"
     # Reviewers' identity judgements and the review queue (person data), and recording one.
     JUDGEMENTS_READ = "judgements.read"

@@ -7,6 +7,9 @@ names is decided under the reader's purpose, as a person's records are
 answer says how many and why; those whose very existence must stay hidden are cut out
 silently. A lead whose findings rest only on refused records is not served: it answers
 like a lead that does not exist when they must stay hidden, with the refusal otherwise.
+
+Closing a lead (``close_lead``) is a person's decision under the same rules: a lead the
+caller could not read cannot be closed, and answers as it would to a read.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from immigrationos.apikit import lawful
@@ -26,12 +29,14 @@ from immigrationos.persons.access import in_area
 from immigrationos.policy import engine as policy_engine
 from immigrationos.policy.engine import Decision, Use, UseContext
 from immigrationos.records import access as records_access
+from immigrationos.targeting import flows as targeting_flows
 from immigrationos.targeting import service as targeting_service
 from immigrationos.targeting.models import Lead
 from immigrationos.targeting.schemas import LeadEventRead, LeadList, LeadRead, LeadSummary
 
 REF_KEYS = ("evidence", "redirect_to")
 REDACTED = "withheld: rests on records your purpose may not read"
+CLOSE = "leads.close"  # the audit action of closing a lead, as the close flow records it
 
 
 def not_found_detail(lead_id: str, principal: Principal) -> str:
@@ -113,6 +118,7 @@ def _refuse_missing(
     purpose: str | None,
     lead_id: str,
     rule: str | None,
+    action: str = "leads.read",
 ) -> Problem:
     problem = lawful.refuse(
         session,
@@ -120,7 +126,7 @@ def _refuse_missing(
         status=404,
         kind="lead-not-found",
         detail=not_found_detail(lead_id, principal),
-        action="leads.read",
+        action=action,
         purpose=purpose,
         resource_type="lead",
         resource_id=lead_id,
@@ -158,6 +164,105 @@ def check_decision(
         )
         problem.extra.pop("rule", None)
         raise problem
+
+
+def check_close(session: Session, principal: Principal, purpose: str | None, lead_id: str) -> Lead:
+    """Return the lead the caller may close; refuse (audited) what they may not.
+
+    A lead that is missing, outside the caller's area, or resting only on records whose
+    existence the purpose must not learn answers 404 exactly as a read does; one resting
+    only on refused records otherwise answers the refusal (403). A retired or already
+    closed lead answers 409.
+    """
+    ctx = lawful.use_context(
+        session, principal, purpose, action=CLOSE, resource_type="lead", resource_id=lead_id
+    )
+    lead = targeting_service.get_lead(session=session, lead_id=lead_id)
+    if lead is None or not in_area(principal, lead.field_office):
+        raise _refuse_missing(
+            session, principal, purpose, lead_id,
+            None if lead is None else "AREA_OF_RESPONSIBILITY", CLOSE,
+        )  # fmt: skip
+    evidence = list(json.loads(lead.evidence))
+    refused = _refused(_decisions(ctx, {_source(r) for r in evidence}))
+    if evidence and all(_source(r) in refused for r in evidence):
+        first = refused[_source(evidence[0])]
+        if not first.reveal_existence:
+            raise _refuse_missing(session, principal, purpose, lead_id, first.rule, CLOSE)
+        raise lawful.refuse_decision(
+            session, principal, first, action=CLOSE, purpose=purpose,
+            resource_type="lead", resource_id=lead_id,
+        )  # fmt: skip
+    problem = _close_conflict(lead)
+    if problem is not None:
+        raise _refuse_close(session, principal, purpose, lead_id, problem)
+    return lead
+
+
+def _close_conflict(lead: Lead) -> Problem | None:
+    if lead.retired_at is not None:
+        return Problem(
+            409,
+            "lead-not-current",
+            f"lead {lead.lead_id} is retired (no longer the person's current lead) and "
+            "cannot be closed; its history names the lead that replaced it",
+        )
+    if lead.state == "CLOSED":
+        return Problem(
+            409,
+            "lead-already-closed",
+            f"lead {lead.lead_id} is already closed (by {lead.closed_by}: "
+            f"{lead.closed_reason}); nothing was changed",
+        )
+    return None
+
+
+def _refuse_close(
+    session: Session, principal: Principal, purpose: str | None, lead_id: str, problem: Problem
+) -> Problem:
+    return lawful.refuse(
+        session,
+        principal,
+        status=problem.status,
+        kind=problem.kind,
+        detail=problem.detail,
+        action=CLOSE,
+        purpose=purpose,
+        resource_type="lead",
+        resource_id=lead_id,
+    )
+
+
+def close_lead(
+    session: Session,
+    engine: Engine,
+    principal: Principal,
+    purpose: str | None,
+    lead_id: str,
+    reason: str,
+) -> LeadRead:
+    """Close a lead as the caller's decision, with the reason; return it as a read shows it.
+
+    The close itself (state, history event, ``leads.close`` audit event) is
+    ``targeting.flows.close_lead``, in its own transaction; the answer is a read of the
+    closed lead (audited as ``leads.read``).
+    """
+    check_close(session, principal, purpose, lead_id)
+    session.rollback()  # the check holds no lock: the close flow owns its transaction
+    try:
+        targeting_flows.close_lead(
+            engine, principal=principal, purpose_id=purpose, lead_id=lead_id, reason=reason
+        )
+    except targeting_flows.TargetingError as exc:
+        # Someone closed (or a run retired) the lead since the check: say which.
+        session.rollback()
+        lead = targeting_service.get_lead(session=session, lead_id=lead_id)
+        problem = None if lead is None else _close_conflict(lead)
+        if problem is None:
+            problem = Problem(400, "lead-close-invalid", str(exc))
+        raise _refuse_close(session, principal, purpose, lead_id, problem) from exc
+    session.rollback()  # read the lead as the flow committed it
+    return read_lead(session, principal, purpose, lead_id)
 
 
 def read_lead(

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from immigrationos.audit import service as audit_service
@@ -489,7 +489,10 @@ def close_lead(
         raise TargetingError("closing a lead needs a reason")
     now = dt.datetime.now(dt.UTC)
     with session_scope(engine) as session:
-        lead = targeting_service.get_lead(session=session, lead_id=lead_id)
+        # Locked (PostgreSQL): of two closes at once, the second sees the first's CLOSED.
+        lead = session.execute(
+            select(Lead).where(Lead.lead_id == lead_id).with_for_update()
+        ).scalar_one_or_none()
         if lead is None or lead.retired_at is not None:
             raise TargetingError(f"no current lead {lead_id}")
         if lead.state == "CLOSED":

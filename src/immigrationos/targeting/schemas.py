@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from immigrationos.policy import schemas as policy_schemas
 from immigrationos.records.schemas import Withheld
 
 
@@ -80,3 +82,23 @@ class RecommendationDecisionCreate(BaseModel):
     )
     followed: bool = Field(description="True if followed, False if overridden.")
     reason: str = Field(min_length=1, max_length=2000, description="Why (recorded).")
+
+
+class LeadCloseRequest(BaseModel):
+    """A person's decision to close a lead, with the reason (recorded in its history)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(
+        max_length=2000,
+        pattern=policy_schemas.NOT_BLANK,
+        description="Why the lead is closed (required, not blank; recorded and audited).",
+    )
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _not_blank(cls, value: object) -> object:
+        # Before the pattern check, so a blank reason says what is missing in words.
+        if isinstance(value, str) and not re.search(policy_schemas.NOT_BLANK, value):
+            raise ValueError("give the reason the lead is closed: it is recorded")
+        return value.strip() if isinstance(value, str) else value

@@ -12,7 +12,12 @@ from immigrationos.auth.permissions import Permission
 from immigrationos.auth.principal import Principal
 from immigrationos.targeting import access, decisions
 from immigrationos.targeting.flows import TargetingError
-from immigrationos.targeting.schemas import LeadList, LeadRead, RecommendationDecisionCreate
+from immigrationos.targeting.schemas import (
+    LeadCloseRequest,
+    LeadList,
+    LeadRead,
+    RecommendationDecisionCreate,
+)
 
 router = APIRouter(tags=["leads"])
 
@@ -103,3 +108,27 @@ def decide(
     except TargetingError as exc:
         raise Problem(400, "decision-invalid", str(exc)) from exc
     return access.read_lead(session, principal, purpose, lead_id)
+
+
+@router.post(
+    "/leads/{lead_id}/close",
+    response_model=LeadRead,
+    summary="Close a lead as a person's decision, with the reason",
+    responses=responses(400, 401, 403, 404, 409, 422, 428),
+)
+def close(
+    lead_id: LeadIdPath,
+    body: LeadCloseRequest,
+    session: SessionDep,
+    engine: EngineDep,
+    principal: Annotated[Principal, require(Permission.LEADS_DECIDE)],
+    purpose: PurposeHeader = None,
+) -> LeadRead:
+    """Close the lead with the reason (targeting runs never reopen it); return the lead.
+
+    Closing is a decision on a lead, as following or overriding its advice is, so it needs
+    ``leads.decide``: the roles that act on leads (analysts nationally, officers and
+    supervisors in their area) hold it; legal and oversight read leads but do not act on
+    them. A new ``leads.close`` would go to exactly the same roles.
+    """
+    return access.close_lead(session, engine, principal, purpose, lead_id, body.reason)

@@ -59,9 +59,10 @@ from tests.targeting.truth_world import read_world  # noqa: E402
 
 from immigrationos.auth.principal import Principal  # noqa: E402
 from immigrationos.db.engine import build_engine, migrate, session_scope  # noqa: E402
+from immigrationos.policy import authorization_flows  # noqa: E402
 from immigrationos.policy import flows as policy_flows  # noqa: E402
-from immigrationos.policy.kinds import PurposeKind  # noqa: E402
-from immigrationos.policy.schemas import PurposeCreate  # noqa: E402
+from immigrationos.policy.kinds import AuthorizationKind, PurposeKind, SubjectKind  # noqa: E402
+from immigrationos.policy.schemas import AuthorizationCreate, PurposeCreate, Subject  # noqa: E402
 from immigrationos.resolution import resolve_flows  # noqa: E402
 from immigrationos.resolution import service as resolution_service  # noqa: E402
 from immigrationos.sources import flows as ingest_flows  # noqa: E402
@@ -110,6 +111,9 @@ class Run:
     by_evidence: int = 0
     membership: dict[str, str] = field(default_factory=dict)
     owner: dict[str, str] = field(default_factory=dict)
+    scope: set[str] = field(default_factory=set)
+    inv_leads: list[Lead] = field(default_factory=list)
+    inv_summary: targeting_flows.TargetRunSummary | None = None
 
 
 def world_dir(persons: int, seed: int, cache: Path) -> Path:
@@ -145,7 +149,12 @@ def _progress(done: int, total: int) -> None:
 
 
 def run_world(
-    persons: int, seed: int, cache: Path, keep: bool = False, reuse: Path | None = None
+    persons: int,
+    seed: int,
+    cache: Path,
+    keep: bool = False,
+    reuse: Path | None = None,
+    investigation: int = 0,
 ) -> Run:
     """Ingest, resolve and target one world in a fresh database; return leads and costs.
 
@@ -184,22 +193,39 @@ def run_world(
         )
     run.stages["target"] = m
     owner = _truth_owners(world)
+    run.leads, membership, run.by_evidence, run.unmapped = _collect(engine, owner)
+    if investigation:
+        run.scope = _investigation(engine, lake_dir, world, investigation, run)
+        run.inv_leads, _, _, _ = _collect(engine, owner)
+    run.membership, run.owner = membership, owner
+    engine.dispose()
+    if not keep and reuse is None:
+        shutil.rmtree(var, ignore_errors=True)
+    return run
+
+
+def _collect(engine: object, owner: dict[str, str]) -> tuple[list[Lead], dict[str, str], int, int]:
+    """Return the current leads, each mapped to a true person, and the membership.
+
+    Also how many were mapped by their evidence, and how many could not be mapped.
+    """
     with session_scope(engine) as session:
         rows = targeting_service.lead_rows(session=session)
         membership = resolution_service.current_membership(session=session)
     members: dict[str, list[str]] = defaultdict(list)
     for ref, pid in membership.items():
         members[pid].append(ref)
+    leads, by_evidence, unmapped = [], 0, 0
     for lead_id, person_id, state, _, _, violations, safeguards, evidence in rows:
         refs = json.loads(evidence)
         votes = Counter(owner[r] for r in refs if r in owner)
         if votes:
-            run.by_evidence += 1
+            by_evidence += 1
         else:
             votes = Counter(owner[r] for r in members.get(person_id, []) if r in owner)
         truth = votes.most_common(1)[0][0] if votes else None
-        run.unmapped += truth is None
-        run.leads.append(
+        unmapped += truth is None
+        leads.append(
             Lead(
                 lead_id,
                 state,
@@ -210,11 +236,126 @@ def run_world(
                 tuple(refs),
             )
         )
-    run.membership, run.owner = membership, owner
-    engine.dispose()
-    if not keep and reuse is None:
-        shutil.rmtree(var, ignore_errors=True)
-    return run
+    return leads, dict(membership), by_evidence, unmapped
+
+
+def _investigation(
+    engine: object, lake_dir: Path, world: Path, employers: int, run: Run
+) -> set[str]:
+    """Target again under a worksite criminal investigation with a § 6103(i)(1) order.
+
+    The ``employers`` employers with the most W-2s are investigated (8 U.S.C. §§ 1324,
+    1324a(f); 18 U.S.C. §§ 1028, 1546; 42 U.S.C. § 408): a CRIMINAL_INVESTIGATION purpose
+    is declared and a (synthetic) ex parte order under 26 U.S.C. § 6103(i)(1) recorded,
+    naming every taxpayer identification number on those employers' W-2s, for irs_w2 and
+    irs_itin. Targeting then reads the W-2s and ITIN records of those taxpayers only.
+    Returns the scope: the true persons owning a W-2 of those employers.
+    """
+    w2 = _rows(world / "irs_w2.csv")
+    counts = Counter(r["employer_ein"] for r in w2 if r.get("employer_ein"))
+    chosen = {ein for ein, _ in counts.most_common(employers)}
+    # As the order names them: nine digits (a TIN the employer wrote otherwise is not named).
+    named = sorted(
+        {
+            digits
+            for r in w2
+            if r["employer_ein"] in chosen
+            and len(digits := "".join(ch for ch in r["employee_tin"] if ch.isdigit())) == 9
+        }
+    )
+    owner = _truth_owners(world)
+    scope = {
+        pid
+        for r in w2
+        if r["employer_ein"] in chosen and (pid := owner.get(f"irs_w2:{r['record_id']}"))
+    }
+    created = policy_flows.create_purpose(
+        engine=engine,
+        principal=OPERATOR,
+        data=PurposeCreate(
+            kind=PurposeKind.CRIMINAL_INVESTIGATION,
+            reference="BENCH-WORKSITE-1",
+            title="worksite investigation of the largest employers (synthetic world)",
+            justification=(
+                "unlawful employment and document fraud at the employers named in the order "
+                "(8 U.S.C. 1324, 1324a(f); 18 U.S.C. 1028, 1546; 42 U.S.C. 408)"
+            ),
+        ),
+    )
+    authorization_flows.record_authorization(
+        engine=engine,
+        principal=OPERATOR,
+        data=AuthorizationCreate(
+            kind=AuthorizationKind.IRC_6103_I1_COURT_ORDER,
+            reference="BENCH-ORDER-1",
+            issued_by="U.S. District Court (synthetic)",
+            issued_on=AS_OF - dt.timedelta(days=30),
+            sources=["irs_w2", "irs_itin"],
+            purpose_ids=[str(created.id)],
+            subjects=[Subject(kind=SubjectKind.TIN, value=t) for t in named],
+        ),
+    )
+    print(
+        f"world {run.name}: target under the investigation ({len(chosen)} employers, "
+        f"{len(named):,} taxpayers named, {len(scope):,} true persons in scope)",
+        flush=True,
+    )
+    with measured() as m:
+        run.inv_summary = targeting_flows.target(
+            engine, lake_dir, principal=OPERATOR, purpose_id=str(created.id), as_of=AS_OF
+        )
+    run.stages["target (investigation)"] = m
+    return scope
+
+
+def report_investigation(run: Run) -> None:
+    """Print precision and recall of every violation among the investigation's persons."""
+    assert run.inv_summary is not None
+    persons = {p["person_id"]: p for p in _rows(run.world / "truth/persons.csv")}
+    truth_v = {
+        pid: frozenset((p["violations"] or "").split("|")) - {""} for pid, p in persons.items()
+    }
+    s = run.inv_summary
+    print(
+        f"\n  == under the worksite investigation: {len(run.scope):,} true persons in scope "
+        f"(owners of a W-2 of the investigated employers); withheld: "
+        f"{sorted(s.withheld_sources) or 'none'}; leads {dict(s.by_state)}"
+    )
+    leads = [ld for ld in run.inv_leads if ld.truth in run.scope]
+    print(
+        f"  {'violation':<26} {'true':>6} {'OPEN':>6} {'OPEN TP':>8} {'precision':>9} "
+        f"{'reached':>8} {'recall':>7}  (in scope; recall: OPEN or HELD)"
+    )
+    for v in VIOLATIONS:
+        true_cases = {pid for pid in run.scope if v in truth_v[pid]}
+        opened = [ld for ld in leads if ld.state == "OPEN" and v in ld.violations]
+        tp = sum(v in truth_v[str(ld.truth)] for ld in opened)
+        reached = {
+            ld.truth for ld in leads if ld.state in ACTIONABLE and v in ld.violations
+        } & true_cases
+        print(
+            f"  {v:<26} {len(true_cases):>6,} {len(opened):>6,} {tp:>8,} "
+            f"{_rate(tp, len(opened)):>9} {len(reached):>8,} {_rate(len(reached), len(true_cases)):>7}"
+        )
+    lawful = [
+        pid
+        for pid in run.scope
+        if persons[pid]["status"] in (*LAWFUL, *CITIZEN) and not truth_v[pid]
+    ]
+    on_lawful = {ld.truth for ld in leads if ld.state == "OPEN"} & set(lawful)
+    print(
+        f"  OPEN leads on citizens and lawfully present persons in scope: {len(on_lawful):,} "
+        f"of {len(lawful):,}"
+    )
+    wrong = Counter(
+        (persons[str(ld.truth)]["status"], v)
+        for ld in leads
+        if ld.state == "OPEN"
+        for v in sorted(ld.violations - truth_v[str(ld.truth)])
+    )
+    print("  OPEN flags a person in scope does not have, by truth status and flag:")
+    for (status, v), n in wrong.most_common(12):
+        print(f"    {n:>6}  {status:<24} {v}")
 
 
 def explain(run: Run, lead: Lead, persons: dict[str, dict[str, str]], label: str) -> None:
@@ -507,6 +648,14 @@ def main() -> None:
         "--keep", action="store_true", help="keep each world's var dir (database, lake) to study"
     )
     parser.add_argument(
+        "--investigation",
+        type=int,
+        default=0,
+        metavar="EMPLOYERS",
+        help="then target again under a worksite investigation of this many employers, with "
+        "a § 6103(i)(1) order naming their employees' TINs, and score every violation in scope",
+    )
+    parser.add_argument(
         "--reuse",
         type=Path,
         default=None,
@@ -523,8 +672,10 @@ def main() -> None:
     times = []
     for persons in args.persons:
         for seed in args.seeds:
-            run = run_world(persons, seed, args.cache, args.keep, args.reuse)
+            run = run_world(persons, seed, args.cache, args.keep, args.reuse, args.investigation)
             report(run, args.min_group)
+            if args.investigation:
+                report_investigation(run)
             times.append((run.name, run.stages["target"].seconds))
             del run
     print("\ntargeting time per world (goal: <= 120 s for 100,000 persons):")

@@ -173,13 +173,33 @@ def test_weak_links_hold_until_identity_is_confirmed() -> None:
 
 
 def test_a_weak_link_holds_only_the_findings_resting_on_it() -> None:
+    # The only wage record is weakly linked: the work finding needs it and is held (and
+    # so is any finding that needs it as the latest evidence of presence).
+    records = [licence("2022-03-01"), w2(2025, ITIN)]
+    ev = evaluate(records, links={records[1].ref: 0.5})
+    (weak,) = [s for s in ev.safeguards if s.name == "LOW_IDENTITY_CONFIDENCE"]
+    assert weak.effect is Effect.HOLD and weak.applies_to is not None
+    assert "UNAUTHORIZED_EMPLOYMENT" in {f.violation for f in weak.applies_to}
+    assert all(records[1].ref in f.evidence for f in weak.applies_to)
+
+
+def test_a_finding_the_strong_records_also_show_stands_on_them_alone() -> None:
+    # 2024's wages (strong) show the unauthorized work that 2025's (weak) also show: the
+    # finding is found again without the weak record, cites only strong ones, is not held.
     records = ewi()
     ev = evaluate(records, links={records[2].ref: 0.5})
     (weak,) = [s for s in ev.safeguards if s.name == "LOW_IDENTITY_CONFIDENCE"]
-    assert weak.applies_to is not None
-    held = {f.violation for f in weak.applies_to}
-    assert "UNAUTHORIZED_EMPLOYMENT" in held
-    assert all(records[2].ref in f.evidence for f in weak.applies_to)
+    assert weak.effect is Effect.NONE
+    work = next(f for f in ev.findings if f.violation == "UNAUTHORIZED_EMPLOYMENT")
+    assert records[2].ref not in work.evidence and records[1].ref in work.evidence
+    assert ev.state is LeadState.OPEN
+
+
+def test_a_weakly_linked_record_clears_but_never_incriminates() -> None:
+    # A weakly linked pending asylum application still holds the lead (it may be theirs).
+    records = [*ewi(), benefit("I-589", "PENDING", filed="2024-01-10")]
+    ev = evaluate(records, links={records[-1].ref: 0.5})
+    assert ev.state is not LeadState.OPEN
 
 
 def test_identity_threshold_is_configurable() -> None:
@@ -308,3 +328,27 @@ def test_a_person_known_by_one_record_is_held_not_open() -> None:
         link_probability={},
     )
     assert low_identity_confidence(ctx2).effect.name == "NONE"
+
+
+def test_a_withheld_record_showing_citizenship_holds_the_lead_without_saying_what_it_is() -> None:
+    # The platform found citizenship in a record the purpose may not read (a bank's
+    # report on a US passport): the lead is held for a citizenship review, never OPEN,
+    # and the reason names neither the record nor its source.
+    ev = evaluate_person(
+        ewi(), AS_OF, ssn_owner={}, link_probability={}, policy=POLICY, withheld_citizenship=True
+    )
+    (cit,) = [s for s in ev.safeguards if s.name == "CITIZENSHIP_EVIDENCE"]
+    assert cit.effect is Effect.HOLD and cit.review == "CITIZENSHIP_REVIEW"
+    assert cit.evidence == () and "fincen" not in cit.reason
+    assert ev.state is LeadState.HELD
+
+
+def test_shows_citizenship_reads_the_signs_a_withheld_record_may_carry() -> None:
+    bank = record("fincen_ctr", id_type="PASSPORT", id_country="USA", transaction_date="2024-01-02")
+    foreign = record(
+        "fincen_ctr", id_type="PASSPORT", id_country="MEX", transaction_date="2024-01-02"
+    )
+    assert sg.shows_citizenship([bank], AS_OF)
+    assert not sg.shows_citizenship([foreign, w2(2024, ITIN)], AS_OF)
+    assert sg.shows_citizenship([numident("123456789", place="MEX", code="A")], AS_OF)
+    assert not sg.shows_citizenship([], AS_OF)

@@ -14,7 +14,8 @@ names levels a reviewer can check by hand. Comparisons:
 - ``address``: street and ZIP, ZIP (term frequencies), city and state.
 
 Blocking (``PREDICTION_RULES``) joins records that share an identifier, a name with a
-birth date or a ZIP, a street address with a name sound, or the first or last four
+birth date, with its day and month (the year mistyped) or with a ZIP, a birth date with
+the start of the given name, a street address with a name sound, or the first or last four
 digits of an SSN with a surname sound (an SSN typo), never a name alone: a common name
 alone would make the comparisons grow with the square of the population.
 """
@@ -44,7 +45,7 @@ MODEL_COLUMNS: tuple[str, ...] = (
     "unique_id", "given_std", "given_joined", "given_full", "given_canon", "given_groups",
     "given_all_groups", "given_phon", "family_std", "family_first", "family_last",
     "family_canon", "family_groups", "family_words", "family_phon", "birth_date",
-    "birth_year", "dob_sorted", "sex", "ssn", "itin", "a_number", "passport", "i94", "fbi",
+    "birth_year", "birth_month", "birth_day", "dob_sorted", "sex", "ssn", "itin", "a_number", "passport", "i94", "fbi",
     "zip5", "city_std", "state_std", "street_std", "employer_ein",
 )  # fmt: skip
 
@@ -208,6 +209,12 @@ PREDICTION_RULES: tuple[BlockingRuleCreator, ...] = (
     block_on("family_phon", "dob_sorted"),
     block_on("given_phon", "dob_sorted"),
     block_on("given_canon", "family_first", "birth_year"),
+    # The birth year mistyped (ONE_OFF_YEAR): the name with the day and month of birth.
+    block_on("given_phon", "family_phon", "birth_month", "birth_day"),
+    block_on("given_canon", "family_first", "birth_month", "birth_day"),
+    # Both names written otherwise (a nickname and a misspelt surname): the birth date
+    # with the first letters of the given name.
+    block_on("birth_date", "substr(given_std, 1, 3)"),
     block_on("given_canon", "family_phon", "zip5"),
     block_on("street_std", "zip5", "given_phon"),
     block_on("street_std", "zip5", "family_phon"),

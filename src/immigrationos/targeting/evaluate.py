@@ -85,6 +85,53 @@ def _scored(found: Sequence[Finding], results: Sequence[SafeguardResult]) -> lis
     ]
 
 
+def _on_strong_links(
+    runs: tuple[DetectorRun, ...],
+    records: Sequence[PersonRecord],
+    as_of: dt.date,
+    ssn_owner: Mapping[str, OwnerInfo],
+    link_probability: Mapping[str, float],
+    identity_threshold: float,
+    person_id: str | None,
+    withheld_sources: frozenset[str],
+) -> tuple[DetectorRun, ...]:
+    """Return the runs with each finding resting on a weak link found again without it.
+
+    A record linked below the identity threshold may be another person's. It may clear
+    the person (it is read by status and the safeguards like any other record) but never
+    incriminates them: a finding that cites one is looked for again on the strongly
+    linked records alone, and where the same violation is found there it stands on that
+    evidence (and ``LOW_IDENTITY_CONFIDENCE`` has no reason to hold it). A finding that
+    needs the weak record keeps it, and is held.
+    """
+    weak = {r.ref for r in records if link_probability.get(r.ref, 1.0) < identity_threshold}
+    resting = [f for f in findings(runs) if weak.intersection(f.evidence)]
+    if not resting:
+        return runs
+    strong = [r for r in records if r.ref not in weak]
+    again = {
+        f.violation: f
+        for f in findings(
+            detect(
+                strong,
+                as_of,
+                ssn_owner=ssn_owner,
+                person_id=person_id,
+                withheld_sources=withheld_sources,
+            )
+        )
+    }
+
+    def settled(f: Finding) -> Finding:
+        if not weak.intersection(f.evidence):
+            return f
+        return again.get(f.violation, f)
+
+    return tuple(
+        dataclasses.replace(run, findings=tuple(settled(f) for f in run.findings)) for run in runs
+    )
+
+
 def evaluate_person(
     records: Sequence[PersonRecord],
     as_of: dt.date,
@@ -95,6 +142,7 @@ def evaluate_person(
     withheld_sources: frozenset[str] = frozenset(),
     identity_threshold: float = sg.IDENTITY_THRESHOLD,
     person_id: str | None = None,
+    withheld_citizenship: bool = False,
 ) -> Evaluation:
     """Return the full targeting evaluation of one person's records as of a date.
 
@@ -108,6 +156,8 @@ def evaluate_person(
         withheld_sources: sources the data-use policy withholds; nothing reads them.
         identity_threshold: links below it hold the findings resting on them.
         person_id: the person's id, as ``ssn_owner`` names holders.
+        withheld_citizenship: a record withheld from the purpose shows US citizenship
+            (``safeguards.shows_citizenship``): the lead is held for a citizenship review.
     """
     usable = without(records, withheld_sources)
     status = derive_status(usable, as_of)
@@ -120,6 +170,16 @@ def evaluate_person(
             withheld_sources=withheld_sources,
         )
     )
+    runs = _on_strong_links(
+        runs,
+        usable,
+        as_of,
+        ssn_owner,
+        link_probability,
+        identity_threshold,
+        person_id,
+        withheld_sources,
+    )
     found = tuple(findings(runs))
     ctx = sg.SafeguardContext(
         records=usable,
@@ -130,6 +190,7 @@ def evaluate_person(
         person_id=person_id,
         identity_threshold=identity_threshold,
         withheld_sources=withheld_sources,
+        withheld_citizenship=withheld_citizenship,
     )
     results = tuple(sg.evaluate(ctx))
     state = sg.lead_state(found, results)

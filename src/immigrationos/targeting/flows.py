@@ -51,7 +51,7 @@ from immigrationos.targeting.leads import (
 from immigrationos.targeting.models import Lead, LeadEvent, TargetingRun
 from immigrationos.targeting.policy import PriorityPolicy, load_policy
 from immigrationos.targeting.records import PersonRecord
-from immigrationos.targeting.safeguards import Effect, LeadState
+from immigrationos.targeting.safeguards import Effect, LeadState, shows_citizenship
 
 # Told (persons done, persons in all) as the evaluation goes.
 Progress = Callable[[int, int], None]
@@ -113,24 +113,33 @@ def _context(session: Session, principal: Principal, purpose_id: str | None) -> 
 def _lawful_records(
     ctx: UseContext,
     records_of: dict[str, list[PersonRecord]],
-) -> tuple[frozenset[str], list[str]]:
-    """Drop what the purpose may not use; return the withheld sources and notes."""
+    as_of: dt.date,
+) -> tuple[frozenset[str], list[str], frozenset[str]]:
+    """Drop what the purpose may not use.
+
+    Returns the withheld sources, the notes saying so, and the persons one of whose
+    dropped records shows US citizenship (``safeguards.shows_citizenship``): the platform
+    reads a withheld record for that alone, so that it can protect, never incriminate.
+    """
     policy = policy_engine.get_policy()
     sources = sorted({r.source for rs in records_of.values() for r in rs})
     plan = policy.plan_batch(ctx, sources, ANALYSIS)
     withheld = frozenset(plan.withheld)
     filtered = set(plan.record_rules)
+    protected: set[str] = set()
     for pid, rs in records_of.items():
-        records_of[pid] = [
-            r
-            for r in rs
-            if r.source not in withheld
-            and (
+        kept: list[PersonRecord] = []
+        dropped: list[PersonRecord] = []
+        for r in rs:
+            usable = r.source not in withheld and (
                 r.source not in filtered
                 or policy.decide_record(ctx, r.source, r.payload, Use.ANALYSE).allowed
             )
-        ]
-    return withheld, plan.describe()
+            (kept if usable else dropped).append(r)
+        records_of[pid] = kept
+        if dropped and shows_citizenship(dropped, as_of):
+            protected.add(pid)
+    return withheld, plan.describe(), frozenset(protected)
 
 
 def _event(
@@ -381,7 +390,7 @@ def target(
             )
         records_of = targeting_service.records_by_person(session=session)
         # The owners are read from what the purpose may use, like everything else.
-        withheld, notes = _lawful_records(ctx, records_of)
+        withheld, notes, protected = _lawful_records(ctx, records_of, day)
         owners = ssn_owners(records_of)
         weakest = targeting_service.weakest_link_of_records(session=session)
         merged = targeting_service.merged_into(session=session)
@@ -415,6 +424,7 @@ def target(
                 policy=chosen,
                 withheld_sources=withheld,
                 person_id=pid,
+                withheld_citizenship=pid in protected,
             )
             state = _apply(
                 pid, active[pid], evaluation, by_person.get(pid), taken, changes, run_id,

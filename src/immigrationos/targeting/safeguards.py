@@ -18,7 +18,7 @@ from enum import StrEnum
 from immigrationos.targeting.detectors.base import Finding
 from immigrationos.targeting.detectors.identity_fraud import OwnerInfo
 from immigrationos.targeting.records import PersonRecord, known_by
-from immigrationos.targeting.status import PersonStatus
+from immigrationos.targeting.status import PersonStatus, derive_status
 
 CITIZENSHIP_DIRECTIVE = (
     "ICE Directive 16001.2, Investigating the Potential U.S. Citizenship of Individuals "
@@ -111,6 +111,8 @@ class SafeguardContext:
     person_id: str | None = None
     identity_threshold: float = IDENTITY_THRESHOLD
     withheld_sources: frozenset[str] = frozenset()
+    # A record the purpose may not read shows US citizenship (``shows_citizenship``).
+    withheld_citizenship: bool = False
 
     @property
     def known(self) -> list[PersonRecord]:
@@ -178,6 +180,21 @@ def _us_country_signs(records: Iterable[PersonRecord]) -> list[tuple[str, str]]:
     return out
 
 
+def shows_citizenship(records: Sequence[PersonRecord], as_of: dt.date) -> bool:
+    """Return whether any of ``records`` (known as of the date) is citizenship evidence.
+
+    Run by the platform on the records the data-use policy withholds from a purpose, so
+    that a record nobody on the case may read can still protect a citizen (it holds the
+    lead; it never incriminates, and what it says is not shown).
+    """
+    known = known_by(records, as_of)
+    if not known:
+        return False
+    if _us_country_signs(known) or derived_citizenship_signs(known):
+        return True
+    return bool(derive_status(known, as_of).citizenship)
+
+
 def citizenship_evidence(ctx: SafeguardContext) -> SafeguardResult:
     """Suppress every finding and open a citizenship review on any citizenship evidence.
 
@@ -199,6 +216,15 @@ def citizenship_evidence(ctx: SafeguardContext) -> SafeguardResult:
             "a citizenship review is opened",
             _refs([ref] for ref, _ in signs),
             CITIZENSHIP_DIRECTIVE,
+            review="CITIZENSHIP_REVIEW",
+        )
+    if ctx.withheld_citizenship:
+        return SafeguardResult(
+            name,
+            Effect.HOLD,
+            "citizenship cannot be ruled out: a record the data-use policy withholds from "
+            "this purpose must be reviewed by someone who may read it",
+            legal_basis=CITIZENSHIP_DIRECTIVE,
             review="CITIZENSHIP_REVIEW",
         )
     withheld = sorted(CITIZENSHIP_SOURCES & ctx.withheld_sources)

@@ -297,37 +297,40 @@ def test_lead_state_combinator() -> None:
     assert sg.lead_state([f1, f2], scoped) is LeadState.HELD
 
 
-def test_a_person_known_by_one_record_is_held_not_open() -> None:
-    # A naturalized citizen's old I-94, resolved alone: a textbook overstay on its face.
-    from immigrationos.targeting.safeguards import SafeguardContext, low_identity_confidence
-    from immigrationos.targeting.status import derive_status
+def test_a_person_known_by_one_record_is_held_when_a_record_named_alike_would_clear_them() -> None:
+    # A naturalized citizen's old I-94, resolved alone: a textbook overstay on its face. The
+    # naturalization sits in another person, its birth date a month off.
+    import dataclasses
 
-    from .builders import AS_OF, arrival
-    from .builders import violations as found
+    from immigrationos.targeting.elsewhere import NameIndex
 
-    alone = [arrival("2015-03-01", "B2", "2015-09-01")]
-    assert found(alone) == {"OVERSTAY"}
-    from immigrationos.targeting.detect import detect, findings
+    from .builders import arrival, benefit
 
-    runs = detect(alone, AS_OF, ssn_owner={})
-    ctx = SafeguardContext(
-        records=alone,
-        status=derive_status(alone, AS_OF),
-        findings=findings(runs),
-        ssn_owner={},
-        link_probability={},
+    alone = [
+        dataclasses.replace(
+            arrival("2015-03-01", "B2", "2015-09-01"),
+            payload={
+                **arrival("2015-03-01", "B2", "2015-09-01").payload,
+                "birth_date": "1974-04-28",
+            },
+        )
+    ]
+    naturalized = benefit("N-400", "APPROVED", filed="2019-01-10", decided="2020-02-01")
+    naturalized = dataclasses.replace(
+        naturalized, payload={**naturalized.payload, "birth_date": "1974-03-31"}
     )
-    result = low_identity_confidence(ctx)
-    assert result.effect.name == "HOLD" and "one record" in result.reason
-    two = [*alone, arrival("2014-01-01", "B2", "2014-02-01")]
-    ctx2 = SafeguardContext(
-        records=two,
-        status=derive_status(two, AS_OF),
-        findings=findings(detect(two, AS_OF, ssn_owner={})),
-        ssn_owner={},
-        link_probability={},
+    others = NameIndex({"P1": alone, "P2": [naturalized]}).alike("P1", alone)
+    assert others == [naturalized]
+    ev = evaluate_person(
+        alone, AS_OF, ssn_owner={}, link_probability={}, policy=POLICY, elsewhere=others
     )
-    assert low_identity_confidence(ctx2).effect.name == "NONE"
+    (low,) = [s for s in ev.safeguards if s.name == "LOW_IDENTITY_CONFIDENCE"]
+    assert low.effect is Effect.HOLD and "one record" in low.reason
+    assert naturalized.ref in low.evidence
+    assert ev.state is LeadState.HELD
+    # With nobody named alike whose record would clear them, the lone record stands.
+    bare = evaluate_person(alone, AS_OF, ssn_owner={}, link_probability={}, policy=POLICY)
+    assert bare.state is LeadState.OPEN and set(bare.violations) == {"OVERSTAY"}
 
 
 def test_a_withheld_record_showing_citizenship_holds_the_lead_without_saying_what_it_is() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -22,7 +22,7 @@ from immigrationos.targeting.detectors.base import DetectorRun, Finding
 from immigrationos.targeting.detectors.identity_fraud import OwnerInfo
 from immigrationos.targeting.policy import PriorityPolicy
 from immigrationos.targeting.recommendations import Recommendation, recommend
-from immigrationos.targeting.records import PersonRecord, without
+from immigrationos.targeting.records import PersonRecord, known_by, without
 from immigrationos.targeting.safeguards import LeadState, SafeguardResult
 from immigrationos.targeting.scoring import PriorityScore, score_person
 from immigrationos.targeting.status import derive_status
@@ -132,6 +132,44 @@ def _on_strong_links(
     )
 
 
+def _cleared_elsewhere(
+    ctx: sg.SafeguardContext, elsewhere: Sequence[PersonRecord]
+) -> dict[str, tuple[str, ...]]:
+    """Return, per violation found, the records of others that would clear it if theirs.
+
+    Each record is added to the person's alone and the person evaluated again (status,
+    detectors and every safeguard but ``LOW_IDENTITY_CONFIDENCE``): a finding that is
+    then gone, held or suppressed is cleared by that record.
+    """
+    as_of = ctx.status.as_of
+    cleared: dict[str, list[str]] = {}
+    for other in elsewhere:
+        if not known_by([other], as_of):
+            continue
+        records = [*ctx.records, other]
+        runs = detect(
+            records,
+            as_of,
+            ssn_owner=ctx.ssn_owner,
+            person_id=ctx.person_id,
+            withheld_sources=ctx.withheld_sources,
+        )
+        found = findings(runs)
+        again = dataclasses.replace(
+            ctx,
+            records=records,
+            status=derive_status(records, as_of),
+            findings=tuple(found),
+            link_probability={},
+        )
+        results = [r for r in sg.evaluate(again) if r.name != "LOW_IDENTITY_CONFIDENCE"]
+        standing = {f.violation for f in found if sg.finding_effect(f, results) is sg.Effect.NONE}
+        for f in ctx.findings:
+            if f.violation not in standing:
+                cleared.setdefault(f.violation, []).append(other.ref)
+    return {v: tuple(dict.fromkeys(refs)) for v, refs in cleared.items()}
+
+
 def evaluate_person(
     records: Sequence[PersonRecord],
     as_of: dt.date,
@@ -143,6 +181,7 @@ def evaluate_person(
     identity_threshold: float = sg.IDENTITY_THRESHOLD,
     person_id: str | None = None,
     withheld_citizenship: bool = False,
+    elsewhere: Sequence[PersonRecord] | Callable[[], Sequence[PersonRecord]] = (),
 ) -> Evaluation:
     """Return the full targeting evaluation of one person's records as of a date.
 
@@ -158,6 +197,9 @@ def evaluate_person(
         person_id: the person's id, as ``ssn_owner`` names holders.
         withheld_citizenship: a record withheld from the purpose shows US citizenship
             (``safeguards.shows_citizenship``): the lead is held for a citizenship review.
+        elsewhere: records of other persons that could be this person's
+            (``elsewhere.NameIndex.alike``), or a function returning them (called only
+            when there is a finding); a finding one of them would clear is held.
     """
     usable = without(records, withheld_sources)
     status = derive_status(usable, as_of)
@@ -192,6 +234,10 @@ def evaluate_person(
         withheld_sources=withheld_sources,
         withheld_citizenship=withheld_citizenship,
     )
+    if found:
+        others = elsewhere() if callable(elsewhere) else elsewhere
+        if others:
+            ctx = dataclasses.replace(ctx, cleared_elsewhere=_cleared_elsewhere(ctx, others))
     results = tuple(sg.evaluate(ctx))
     state = sg.lead_state(found, results)
     score: PriorityScore | None = None

@@ -23,6 +23,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -36,6 +37,7 @@ from immigrationos.policy import service as policy_service
 from immigrationos.policy.engine import Use, UseContext
 from immigrationos.policy.errors import PurposeError
 from immigrationos.targeting import service as targeting_service
+from immigrationos.targeting.elsewhere import NameIndex
 from immigrationos.targeting.evaluate import Evaluation, evaluate_person
 from immigrationos.targeting.leads import (
     canon,
@@ -392,6 +394,7 @@ def target(
         # The owners are read from what the purpose may use, like everything else.
         withheld, notes, protected = _lawful_records(ctx, records_of, day)
         owners = ssn_owners(records_of)
+        named_alike = NameIndex(records_of)
         weakest = targeting_service.weakest_link_of_records(session=session)
         merged = targeting_service.merged_into(session=session)
         leads = targeting_service.current_leads(session=session)
@@ -425,6 +428,7 @@ def target(
                 withheld_sources=withheld,
                 person_id=pid,
                 withheld_citizenship=pid in protected,
+                elsewhere=partial(named_alike.alike, pid, records),
             )
             state = _apply(
                 pid, active[pid], evaluation, by_person.get(pid), taken, changes, run_id,

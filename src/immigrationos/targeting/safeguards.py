@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from immigrationos.targeting.detectors.base import Finding
@@ -113,6 +113,9 @@ class SafeguardContext:
     withheld_sources: frozenset[str] = frozenset()
     # A record the purpose may not read shows US citizenship (``shows_citizenship``).
     withheld_citizenship: bool = False
+    # Per violation, records of other persons named alike that would clear it if they
+    # were this person's (``evaluate._cleared_elsewhere``).
+    cleared_elsewhere: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def known(self) -> list[PersonRecord]:
@@ -266,21 +269,26 @@ def pending_relief(ctx: SafeguardContext) -> SafeguardResult:
 def low_identity_confidence(ctx: SafeguardContext) -> SafeguardResult:
     """Hold the findings that rest on a record linked below the identity threshold.
 
+    Also those that a record of another person, named alike and born near, would clear
+    if it were this person's (``cleared_elsewhere``: the removal that executed an order,
+    a grant or extension resolution left apart because a birth date was mistyped).
+
     A person known by one record alone is held too: nothing corroborates who they are,
     and the records that would clear them (a naturalization, a grant, a later admission)
     may sit in another person that resolution did not join (measured: every OPEN lead on
     a citizen in the 100k benchmark worlds was a naturalized citizen's old I-94, alone).
     """
     name = "LOW_IDENTITY_CONFIDENCE"
-    if len(ctx.records) == 1 and ctx.findings:
+    if len(ctx.records) == 1 and ctx.findings and ctx.cleared_elsewhere:
         (only,) = ctx.records
+        named = sorted({ref for refs in ctx.cleared_elsewhere.values() for ref in refs})
         return SafeguardResult(
             name,
             Effect.HOLD,
-            f"the person is known by one record ({only.ref}) and nothing corroborates it; "
-            "held until a person confirms the identity and looks for the person's other "
-            "records",
-            (only.ref,),
+            f"the person is known by one record ({only.ref}), and records of other persons "
+            f"named alike and born near ({', '.join(named)}) would clear them if they are "
+            "this person's; held until a person confirms the identity",
+            (only.ref, *named),
             "INA §287(a)(2): an arrest needs reason to believe that this person is removable; "
             "a single uncorroborated record may be another person's, or miss what clears them",
             applies_to=tuple(ctx.findings),
@@ -297,17 +305,31 @@ def low_identity_confidence(ctx: SafeguardContext) -> SafeguardResult:
         if low:
             held.append(f)
             weak.update(low)
+    alike = {
+        f.violation: refs for f in ctx.findings if (refs := ctx.cleared_elsewhere.get(f.violation))
+    }
+    held += [f for f in ctx.findings if f.violation in alike and f not in held]
     if not held:
         return _none(name, f"every finding rests on links of at least {ctx.identity_threshold}")
-    links = ", ".join(f"{ref} ({p:.2f})" for ref, p in sorted(weak.items()))
+    reasons = []
+    if weak:
+        links = ", ".join(f"{ref} ({p:.2f})" for ref, p in sorted(weak.items()))
+        reasons.append(f"findings rest on records linked below {ctx.identity_threshold}: {links}")
+    if alike:
+        reasons.append(
+            "records of other persons, named alike and born near, would clear "
+            + "; ".join(f"{v} ({', '.join(refs)})" for v, refs in sorted(alike.items()))
+            + " if they are this person's"
+        )
+    others = {ref for refs in alike.values() for ref in refs}
     return SafeguardResult(
         name,
         Effect.HOLD,
-        f"findings rest on records linked below {ctx.identity_threshold}: {links}; "
-        "held until a person confirms the identity",
-        tuple(sorted(weak)),
+        "; ".join(reasons) + "; held until a person confirms the identity",
+        tuple(sorted(set(weak) | others)),
         "INA §287(a)(2): an arrest needs reason to believe that this person is removable; "
-        "a weakly linked record does not show it is this person",
+        "a weakly linked record does not show it is this person, and a record resolution "
+        "left with another person may be theirs and clear them",
         applies_to=tuple(held),
         review="IDENTITY_CONFIRMATION",
     )

@@ -1,0 +1,112 @@
+"""Records of other persons named alike that would clear a finding hold it (``elsewhere``)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from immigrationos.targeting.elsewhere import MOST, NameIndex
+from immigrationos.targeting.evaluate import evaluate_person
+from immigrationos.targeting.records import PersonRecord
+from immigrationos.targeting.safeguards import Effect, LeadState
+
+from .builders import AS_OF, arrival, benefit, eoir, event
+from .lead_builders import POLICY
+
+
+def _as(record: PersonRecord, **fields: str | None) -> PersonRecord:
+    """Return the record with some payload fields replaced (names, birth date)."""
+    return dataclasses.replace(record, payload={**record.payload, **fields})
+
+
+def ordered() -> list[PersonRecord]:
+    """A person ordered removed in 2024, arrested since: the order looks unexecuted."""
+    return [
+        _as(eoir("REMOVAL_ORDERED", "2024-08-11", nta="2024-03-01"), birth_date="1987-01-07"),
+        _as(event("ARREST", "2023-09-27"), birth_date="1987-01-07"),
+    ]
+
+
+def _evaluate(records: list[PersonRecord], others: list[PersonRecord]) -> object:
+    return evaluate_person(
+        records, AS_OF, ssn_owner={}, link_probability={}, policy=POLICY, elsewhere=others
+    )
+
+
+def test_a_removal_left_with_another_person_named_alike_holds_the_unexecuted_order() -> None:
+    records = ordered()
+    alone = evaluate_person(records, AS_OF, ssn_owner={}, link_probability={}, policy=POLICY)
+    assert "FINAL_ORDER_UNEXECUTED" in alone.violations and alone.state is LeadState.OPEN
+    # The removal that executed the order, its birth date mistyped: resolution kept it apart.
+    removal = _as(event("REMOVAL", "2026-05-06"), birth_date="1986-01-07")
+    index = NameIndex({"P1": records, "P2": [removal]})
+    others = index.alike("P1", records)
+    assert others == [removal]
+    ev = _evaluate(records, others)
+    (low,) = [s for s in ev.safeguards if s.name == "LOW_IDENTITY_CONFIDENCE"]
+    assert low.effect is Effect.HOLD and removal.ref in low.evidence
+    assert "FINAL_ORDER_UNEXECUTED" in {f.violation for f in low.applies_to or ()}
+    assert removal.ref in low.reason
+    assert ev.state is not LeadState.OPEN
+
+
+def test_a_record_that_would_not_clear_the_finding_holds_nothing() -> None:
+    records = ordered()
+    arrest = _as(event("ARREST", "2025-02-01"), birth_date="1987-03-07")
+    ev = _evaluate(records, NameIndex({"P1": records, "P2": [arrest]}).alike("P1", records))
+    (low,) = [s for s in ev.safeguards if s.name == "LOW_IDENTITY_CONFIDENCE"]
+    assert low.effect is Effect.NONE
+    assert ev.state is LeadState.OPEN
+
+
+def test_an_extension_left_apart_holds_the_overstay() -> None:
+    records = [_as(arrival("2023-05-01", "B2", "2023-11-01"), birth_date="1974-04-28")]
+    records.append(_as(event("ARREST", "2025-06-01"), birth_date="1974-04-28"))
+    granted = _as(
+        benefit("I-485", "APPROVED", filed="2023-09-01", decided="2024-06-01"),
+        birth_date="1974-03-31",
+    )
+    index = NameIndex({"P1": records, "P2": [granted]})
+    ev = _evaluate(records, index.alike("P1", records))
+    assert "OVERSTAY" in ev.violations
+    (low,) = [s for s in ev.safeguards if s.name == "LOW_IDENTITY_CONFIDENCE"]
+    assert low.effect is Effect.HOLD and granted.ref in low.evidence
+
+
+def test_only_records_named_alike_born_near_and_of_a_clearing_source_are_alike() -> None:
+    records = ordered()
+    records[0] = _as(records[0], a_number="A203891572")
+    far = _as(event("REMOVAL", "2026-05-06"), birth_date="1985-01-07")  # 2 years apart
+    other_name = _as(event("REMOVAL", "2026-05-06"), given_name="LUIS", family_name="RUIZ")
+    swapped = _as(event("REMOVAL", "2026-05-06"), given_name="PEREZ", family_name="ANA")
+    swapped = _as(swapped, birth_date="1987-07-01")  # day and month swapped too
+    undated = _as(event("REMOVAL", "2026-05-06"), birth_date=None)
+    numbered = _as(event("REMOVAL", "2026-05-06"), a_number="A-203-891-570")  # one typo
+    numbered = _as(numbered, birth_date="1987-01-07")
+    another = _as(event("REMOVAL", "2026-05-06"), a_number="A208000000")  # another person
+    another = _as(another, birth_date="1987-01-07")
+    wage = _as(event("REMOVAL", "2026-05-06"))
+    wage = PersonRecord("irs_w2", "W2X", {**wage.payload, "tax_year": "2025"})
+    index = NameIndex(
+        {"P1": records, "P2": [far, other_name, swapped, undated, wage, numbered, another]}
+    )
+    found = {r.ref for r in index.alike("P1", records)}
+    assert found == {swapped.ref, numbered.ref}
+    # The person's own records are never "elsewhere".
+    assert not NameIndex({"P1": [*records, swapped]}).alike("P1", records)
+
+
+def test_a_name_too_common_is_looked_at_only_for_its_nearest_records() -> None:
+    records = ordered()
+    many = {
+        f"P{n}": [_as(event("REMOVAL", "2026-05-06"), birth_date=f"1987-01-{n + 1:02d}")]
+        for n in range(MOST + 5)
+    }
+    found = NameIndex({"P-self": records, **many}).alike("P-self", records)
+    assert len(found) == MOST
+
+    # The nearest birth dates to the person's (1987-01-07) are the ones kept.
+    def gap(r: PersonRecord) -> int:
+        return abs(int(str(r.payload["birth_date"])[-2:]) - 7)
+
+    left = [r for rs in many.values() for r in rs if r not in found]
+    assert max(map(gap, found)) <= min(map(gap, left))

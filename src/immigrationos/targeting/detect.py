@@ -18,7 +18,7 @@ from immigrationos.targeting.detectors import (
 from immigrationos.targeting.detectors.base import DetectorRun, Finding
 from immigrationos.targeting.detectors.identity_fraud import OwnerInfo
 from immigrationos.targeting.records import PersonRecord, without
-from immigrationos.targeting.status import Fact, derive_status
+from immigrationos.targeting.status import Fact, PersonStatus, derive_status
 
 __all__ = ["DETECTORS", "DetectorRun", "Finding", "OwnerInfo", "detect", "findings"]
 
@@ -40,6 +40,7 @@ def detect(
     ssn_owner: Mapping[str, OwnerInfo],
     person_id: str | None = None,
     withheld_sources: frozenset[str] = frozenset(),
+    status: PersonStatus | None = None,
 ) -> list[DetectorRun]:
     """Return the run of each of the six detectors on one person's records.
 
@@ -50,9 +51,12 @@ def detect(
         person_id: the person's id, as ``ssn_owner`` names holders.
         withheld_sources: sources the data-use policy withholds; each detector runs
             without them or not at all, and says which.
+        status: the status of exactly these records (less the withheld ones) as of the
+            date, when the caller derived it already; derived here otherwise.
     """
     usable = without(records, withheld_sources)
-    status = derive_status(usable, as_of)
+    if status is None:
+        status = derive_status(usable, as_of)
     fraud = identity_fraud.run(
         usable,
         as_of,

@@ -147,18 +147,20 @@ def _cleared_elsewhere(
         if not known_by([other], as_of):
             continue
         records = [*ctx.records, other]
+        status = derive_status(records, as_of)
         runs = detect(
             records,
             as_of,
             ssn_owner=ctx.ssn_owner,
             person_id=ctx.person_id,
             withheld_sources=ctx.withheld_sources,
+            status=status,
         )
         found = findings(runs)
         again = dataclasses.replace(
             ctx,
             records=records,
-            status=derive_status(records, as_of),
+            status=status,
             findings=tuple(found),
             link_probability={},
         )
@@ -210,6 +212,7 @@ def evaluate_person(
             ssn_owner=ssn_owner,
             person_id=person_id,
             withheld_sources=withheld_sources,
+            status=status,
         )
     )
     runs = _on_strong_links(

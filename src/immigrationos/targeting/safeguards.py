@@ -41,6 +41,8 @@ US_COUNTRY_FIELDS = (
 # The United States and its territories as ISO 3166-1 alpha-3 codes.
 US_COUNTRIES = frozenset(("USA", "PRI", "GUM", "VIR", "ASM", "MNP", "UMI"))
 ADULT_AGE = 18
+# Sources whose records have no field that can show citizenship (the contract's columns).
+NO_CITIZENSHIP_FIELDS = frozenset(("irs_w2", "tips"))
 IDENTITY_THRESHOLD = 0.9
 
 RELIEF_BASIS: dict[str, str] = {
@@ -190,7 +192,8 @@ def shows_citizenship(records: Sequence[PersonRecord], as_of: dt.date) -> bool:
     that a record nobody on the case may read can still protect a citizen (it holds the
     lead; it never incriminates, and what it says is not shown).
     """
-    known = known_by(records, as_of)
+    # A W-2 carries no country, document or birth place: it never shows citizenship.
+    known = known_by([r for r in records if r.source not in NO_CITIZENSHIP_FIELDS], as_of)
     if not known:
         return False
     if _us_country_signs(known) or derived_citizenship_signs(known):

@@ -4,6 +4,7 @@ area, purpose and the data-use policy, every read and decision audited."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,10 @@ from sqlalchemy import select
 
 from immigrationos.auth.principal import Principal
 from immigrationos.db.engine import session_scope
+from immigrationos.policy import engine as policy_engine
+from immigrationos.policy.context import Decision
 from immigrationos.targeting import access, flows
-from immigrationos.targeting.models import Lead
+from immigrationos.targeting.models import Lead, TargetingRun
 
 from .conftest import HOME_OFFICE, OTHER_OFFICE, Api, SignedInUser
 from .persons_world import resolved_world, targeted
@@ -263,3 +266,135 @@ def test_a_close_that_loses_a_race_answers_409(
     assert late.status_code == 409, late.text
     assert late.json()["type"].endswith("/lead-already-closed")
     assert _lead(api, lead_id).closed_reason == "first"
+
+
+# -- the queue paged in SQL: leads left out by the policy or the area take no place ---------
+
+OPEN_SOURCE, HIDDEN, REFUSED = "open_src", "hidden_src", "refused_src"
+
+
+class _Withholding:
+    """The policy in force, except that two sources may never be read (one silently)."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def decide_source(self, ctx: Any, source: str, use: Any) -> Decision:
+        if source in (HIDDEN, REFUSED):
+            return Decision(
+                allowed=False, source=source, rule="TEST_WITHHELD", reason="test",
+                citation="none", reveal_existence=source == REFUSED,
+            )  # fmt: skip
+        return Decision(allowed=True, source=source, rule="TEST_ALLOWED", reason="", citation="")
+
+
+def _evidence(n: int) -> list[str]:
+    """Return a lead's evidence: left out (only refused sources) for about half the leads."""
+    kind = n % 6
+    if kind in (0, 1, 3):  # refused only: left out
+        return [f"{HIDDEN}:r{n}"] + ([f"{REFUSED}:r{n}"] if kind == 1 else [])
+    if kind == 2:  # nothing to decide: served
+        return []
+    if kind == 4:  # partly refused: served, with the refused records cut
+        return [f"{REFUSED}:r{n}", f"{OPEN_SOURCE}:r{n}"]
+    return [f"{OPEN_SOURCE}:r{n}"]
+
+
+def _queue_world(api: Api) -> list[dict[str, Any]]:
+    """Store 90 leads: ties and unscored ones, two areas, a retired one, half left out."""
+    now = datetime(2026, 11, 27, tzinfo=UTC)
+    run = TargetingRun(
+        id="run-paging", started_at=now, finished_at=now, as_of=now.date(), run_by="test",
+        status="COMPLETED", policy_version="v", policy_sha256="0" * 64,
+    )  # fmt: skip
+    rows = []
+    for n in range(90):
+        rows.append(
+            {
+                # IDs do not follow the score, so ties are broken across the whole queue.
+                "lead_id": f"L{(n * 37) % 97:010d}",
+                "person_id": f"P{n:010d}",
+                "state": "OPEN" if n % 5 else "HELD",
+                "score": None if n % 11 == 0 else 100 - (n // 4) * 3,
+                "priority": None,
+                "violations": json.dumps(["OVERSTAY"]),
+                "safeguards": "[]",
+                "evidence": json.dumps(_evidence(n)),
+                "evaluation": "{}",
+                "policy_version": "v",
+                "policy_sha256": "0" * 64,
+                "as_of": now.date(),
+                "field_office": HOME_OFFICE if n % 7 else OTHER_OFFICE,
+                "created_run": run.id,
+                "updated_run": run.id,
+                "created_at": now,
+                "updated_at": now,
+                "retired_at": now if n == 4 else None,
+            }
+        )
+    with session_scope(api.engine) as session:
+        session.add(run)
+        session.flush()
+        session.add_all(Lead(**row) for row in rows)
+        session.commit()
+    return rows
+
+
+def _expected(rows: list[dict[str, Any]], state: str | None, offices: set[str] | None) -> Any:
+    """Return the queue as the unpaged list computed it: (servable IDs in order, left out)."""
+    matching = [
+        r
+        for r in rows
+        if r["retired_at"] is None
+        and (state is None or r["state"] == state)
+        and (offices is None or r["field_office"] in offices)
+    ]
+    matching.sort(key=lambda r: (-(r["score"] if r["score"] is not None else -1), r["lead_id"]))
+    servable = [
+        r["lead_id"] for r in matching if r["evidence"] == "[]" or OPEN_SOURCE in r["evidence"]
+    ]
+    return servable, len(matching) - len(servable)
+
+
+@pytest.mark.parametrize(
+    ("role", "state", "limit"),
+    [("ANALYST", None, 7), ("OFFICER", "OPEN", 4), ("ANALYST", "OPEN", 10)],
+)
+def test_the_queue_pages_over_servable_leads_only(
+    api: Api, monkeypatch: pytest.MonkeyPatch, role: str, state: str | None, limit: int
+) -> None:
+    rows = _queue_world(api)
+    monkeypatch.setattr(
+        policy_engine, "get_policy", lambda real=policy_engine.get_policy(): _Withholding(real)
+    )
+    user = api.user(role)
+    pid = purpose(api, user, ref=f"C-PAGE-{role}")
+    offices = set(user.offices) if user.offices else None
+    servable, left_out = _expected(rows, state, offices)
+    assert left_out > limit and len(servable) > limit  # a SQL LIMIT alone would come up short
+    walked: list[str] = []
+    offset: int | None = 0
+    while offset is not None:
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if state is not None:
+            params["state"] = state
+        response = api.client.get("/api/v1/leads", params=params, headers=user.with_purpose(pid))
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["total"] == len(servable)
+        assert [i["lead_id"] for i in body["items"]] == servable[offset : offset + limit]
+        walked += [i["lead_id"] for i in body["items"]]
+        offset = body["next_offset"]
+    assert walked == servable
+    odd = api.client.get(
+        "/api/v1/leads", params={"limit": 5, "offset": 3, **({"state": state} if state else {})},
+        headers=user.with_purpose(pid),
+    ).json()  # fmt: skip
+    assert [i["lead_id"] for i in odd["items"]] == servable[3:8]
+    events = api.audit_events(action="leads.list", actor=user.id)
+    details = [json.loads(e.details) for e in events]
+    assert all(d["left_out"] == left_out for d in details)
+    assert [r for d in details[:-1] for r in d["returned"]] == servable

@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from immigrationos.apikit import lawful
@@ -343,31 +343,40 @@ def list_leads(
 ) -> LeadList:
     """Return a page of the current leads the caller may see, highest score first; audit it.
 
-    A lead whose findings rest only on sources the purpose may not read is left out.
+    A lead whose findings rest only on sources the purpose may not read is left out: it
+    is not served, not counted in ``total`` and takes no place in the offsets (a page is
+    ``limit`` servable leads after ``offset`` servable ones); the audit event counts it.
+
+    Cost: which leads are left out depends on each one's evidence, so ``total`` reads
+    ``lead_id`` and ``evidence`` of every lead of the queue (one unordered scan of two
+    short columns; never the evaluation). The page itself is read in SQL order with
+    LIMIT/OFFSET, summary columns only; when the purpose leaves leads out, it is read in
+    growing chunks from the head of the queue, skipping them (``_servable_page``).
     """
     ctx = lawful.use_context(session, principal, purpose, action="leads.list")
-    query = select(Lead).where(Lead.retired_at.is_(None))
-    if state is not None:
-        query = query.where(Lead.state == state)
-    if priority is not None:
-        query = query.where(Lead.priority == priority)
-    if violation is not None:
-        query = query.where(Lead.violations.contains(json.dumps(violation)))
     area = principal.area()
-    if area is not None:
-        query = query.where(Lead.field_office.in_(sorted(area)))
-    query = query.order_by(func.coalesce(Lead.score, -1).desc(), Lead.lead_id)
-    leads = list(session.scalars(query))
-    evidence = {lead.lead_id: json.loads(lead.evidence) for lead in leads}
-    decisions = _decisions(ctx, {_source(r) for refs in evidence.values() for r in refs})
-    refused = _refused(decisions)
-    shown = [
-        lead
-        for lead in leads
-        if not evidence[lead.lead_id]
-        or any(_source(r) not in refused for r in evidence[lead.lead_id])
-    ]
-    sliced = shown[page.offset : page.offset + page.limit]
+    where = targeting_service.QueueFilter(
+        state=state,
+        priority=priority,
+        violation=violation,
+        offices=None if area is None else frozenset(area),
+    )
+    evidence = {
+        lead_id: json.loads(refs)
+        for lead_id, refs in targeting_service.queue_evidence(session=session, where=where)
+    }
+    refused = _refused(_decisions(ctx, {_source(r) for refs in evidence.values() for r in refs}))
+    left_out = (
+        {
+            lead_id
+            for lead_id, refs in evidence.items()
+            if refs and all(_source(r) in refused for r in refs)
+        }
+        if refused
+        else set()
+    )
+    total = len(evidence) - len(left_out)
+    sliced = _servable_page(session, where, page, left_out)
     audit(
         session,
         principal,
@@ -377,15 +386,50 @@ def list_leads(
         details={
             "filters": {"state": state, "violation": violation, "priority": priority},
             "returned": [lead.lead_id for lead in sliced],
-            "left_out": len(leads) - len(shown),
+            "left_out": len(left_out),
         },
     )
     session.commit()
     following = page.offset + len(sliced)
     return LeadList(
         items=[_summary(lead) for lead in sliced],
-        total=len(shown),
+        total=total,
         limit=page.limit,
         offset=page.offset,
-        next_offset=following if following < len(shown) else None,
+        next_offset=following if following < total else None,
     )
+
+
+def _servable_page(
+    session: Session,
+    where: targeting_service.QueueFilter,
+    page: PageParams,
+    left_out: set[str],
+) -> list[Lead]:
+    """Return the ``page.limit`` servable leads after ``page.offset`` servable ones.
+
+    With nothing left out, that is the SQL page itself. Otherwise left-out leads may sit
+    anywhere before the page, so the queue is read from its head in chunks (at most twice
+    what is still missing, never more rows than could still be needed) until the page is
+    full or the queue ends: a deep page costs a scan of the summary columns before it.
+    """
+    if not left_out:
+        return targeting_service.queue_page(
+            session=session, where=where, offset=page.offset, limit=page.limit
+        )
+    shown: list[Lead] = []
+    skip, start, seen = page.offset, 0, 0
+    while True:
+        missing = skip + page.limit - len(shown)
+        size = missing + min(missing, len(left_out) - seen)
+        chunk = targeting_service.queue_page(session=session, where=where, offset=start, limit=size)
+        for lead in chunk:
+            if lead.lead_id in left_out:
+                seen += 1
+            elif skip:
+                skip -= 1
+            elif len(shown) < page.limit:
+                shown.append(lead)
+        if len(shown) == page.limit or len(chunk) < size:
+            return shown
+        start += size

@@ -12,7 +12,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    literal_column,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from immigrationos.db.base import Base
@@ -93,6 +104,14 @@ class Lead(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# The queue's order (migration 0011): highest score first, unscored last, then by lead ID.
+# The -1 is a literal, not a bound parameter, so that a query's ORDER BY matches the
+# indexed expression (SQLite only uses an expression index for the very same expression).
+LEAD_RANK = func.coalesce(Lead.score, literal_column("-1"))
+Index("ix_leads_rank", LEAD_RANK.desc(), Lead.lead_id)
+Index("ix_leads_state_rank", Lead.state, LEAD_RANK.desc(), Lead.lead_id)
 
 
 class LeadEvent(Base):

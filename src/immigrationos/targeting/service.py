@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session, load_only
 
 from immigrationos.records.models import Record
 from immigrationos.resolution.models import Person, PersonLink, PersonRecord
-from immigrationos.targeting.models import Lead, LeadEvent, TargetingRun
+from immigrationos.targeting.models import LEAD_RANK, Lead, LeadEvent, TargetingRun
 from immigrationos.targeting.records import PersonRecord as TargetRecord
 
 RECORDS = Record.__table__
@@ -140,7 +140,75 @@ def list_leads(
         query = query.where(Lead.retired_at.is_(None))
     if state is not None:
         query = query.where(Lead.state == state)
-    query = query.order_by(func.coalesce(Lead.score, -1).desc(), Lead.lead_id)
+    query = query.order_by(LEAD_RANK.desc(), Lead.lead_id)
+    return list(session.scalars(query))
+
+
+# What a lead's summary in a queue shows: the evaluation is never read for it.
+SUMMARY_COLUMNS = (
+    Lead.lead_id,
+    Lead.person_id,
+    Lead.state,
+    Lead.score,
+    Lead.priority,
+    Lead.violations,
+    Lead.safeguards,
+    Lead.field_office,
+    Lead.as_of,
+    Lead.updated_at,
+)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which current leads a queue holds: by state, priority, violation and area.
+
+    ``offices`` None: every field office; otherwise only leads of those offices.
+    """
+
+    state: str | None = None
+    priority: str | None = None
+    violation: str | None = None
+    offices: frozenset[str] | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        """Return the conditions a current lead of this queue meets."""
+        found: list[ColumnElement[bool]] = [Lead.retired_at.is_(None)]
+        if self.state is not None:
+            found.append(Lead.state == self.state)
+        if self.priority is not None:
+            found.append(Lead.priority == self.priority)
+        if self.violation is not None:
+            found.append(Lead.violations.contains(json.dumps(self.violation)))
+        if self.offices is not None:
+            found.append(Lead.field_office.in_(sorted(self.offices)))
+        return found
+
+
+def queue_evidence(*, session: Session, where: QueueFilter) -> list[tuple[str, str]]:
+    """Return ``(lead_id, evidence)`` of every lead of a queue, in no order.
+
+    Only the two columns are read (never the evaluation): enough to decide, under a
+    purpose, which leads may be served.
+    """
+    query = select(Lead.lead_id, Lead.evidence).where(*where.clauses())
+    return [(lead_id, evidence) for lead_id, evidence in session.execute(query)]
+
+
+def queue_page(*, session: Session, where: QueueFilter, offset: int, limit: int) -> list[Lead]:
+    """Return ``limit`` leads of a queue after ``offset``, highest score first (then ID).
+
+    Only the columns of a lead's summary are loaded; the order is that of the indexes
+    ``ix_leads_rank`` and ``ix_leads_state_rank``.
+    """
+    query = (
+        select(Lead)
+        .where(*where.clauses())
+        .options(load_only(*SUMMARY_COLUMNS, raiseload=True))
+        .order_by(LEAD_RANK.desc(), Lead.lead_id)
+        .offset(offset)
+        .limit(limit)
+    )
     return list(session.scalars(query))
 
 

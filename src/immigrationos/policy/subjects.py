@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from immigrationos.policy.kinds import SubjectKind
@@ -113,8 +115,60 @@ def subject_matches(
     )
 
 
+@dataclass(frozen=True)
+class _SubjectIndex:
+    """The subjects of one authorization, by kind, as sets (one lookup per record key)."""
+
+    tins: frozenset[str]
+    a_numbers: frozenset[str]
+    licenses: frozenset[str]
+    records: frozenset[str]
+    names: frozenset[tuple[str, str, str]]
+
+
+@lru_cache(maxsize=256)
+def _index(subjects: tuple[tuple[str, str], ...]) -> _SubjectIndex:
+    by: dict[SubjectKind, set[str]] = {k: set() for k in SubjectKind}
+    for kind, value in subjects:
+        by[SubjectKind(kind)].add(value)
+    return _SubjectIndex(
+        tins=frozenset(by[SubjectKind.SSN] | by[SubjectKind.ITIN] | by[SubjectKind.TIN]),
+        a_numbers=frozenset(by[SubjectKind.A_NUMBER]),
+        licenses=frozenset(by[SubjectKind.LICENSE]),
+        records=frozenset(by[SubjectKind.RECORD]),
+        names=frozenset(tuple(v.split("|")) for v in by[SubjectKind.NAME_DOB]),  # type: ignore[misc]
+    )
+
+
 def any_subject_matches(
     subjects: Iterable[tuple[str, str]], source: str, record: Mapping[str, Any]
 ) -> bool:
-    """Return whether ``record`` is about any of ``subjects``."""
-    return any(subject_matches(kind, value, source, record) for kind, value in subjects)
+    """Return whether ``record`` is about any of ``subjects``.
+
+    Exactly ``any(subject_matches(...))``, but the subjects are indexed by kind once per
+    authorization and the record's numbers read once: an order naming thousands of
+    taxpayers costs a batch a set lookup per record, not thousands of comparisons.
+    """
+    index = _index(tuple(subjects))
+    if index.tins and not index.tins.isdisjoint(_tins(record)):
+        return True
+    if index.a_numbers and not index.a_numbers.isdisjoint(_a_numbers(record)):
+        return True
+    if index.licenses:
+        number = _text(record.get("license_number")).replace(" ", "")
+        state = _text(record.get("state"))
+        if number and (number in index.licenses or f"{state}:{number}" in index.licenses):
+            return True
+    if index.records and record_subject_key(source, str(record.get("record_id", ""))) in (
+        index.records
+    ):
+        return True
+    if index.names and record.get("birth_date"):
+        key = (
+            _text(record.get("given_name")),
+            _text(record.get("family_name")),
+            _birth_date(record.get("birth_date")),
+        )
+        if key in index.names:
+            return True
+    return False

@@ -355,3 +355,24 @@ def test_shows_citizenship_reads_the_signs_a_withheld_record_may_carry() -> None
     assert not sg.shows_citizenship([foreign, w2(2024, ITIN)], AS_OF)
     assert sg.shows_citizenship([numident("123456789", place="MEX", code="A")], AS_OF)
     assert not sg.shows_citizenship([], AS_OF)
+
+
+def test_wages_under_another_s_ssn_in_that_holder_s_own_name_hold_the_lead() -> None:
+    # Two W-2s under SSN 123-45-6789, whose Numident holder (another person, a citizen)
+    # is ANA PEREZ, written in her name: these may be her own wages resolved apart.
+    ssn = "123456789"
+    owner = {ssn: OwnerInfo(person_id="P-HOLDER", name="ANA MARIA PEREZ")}
+    mine = [w2(2024, ssn), w2(2025, ssn)]
+    ev = evaluate_person(mine, AS_OF, ssn_owner=owner, link_probability={}, policy=POLICY)
+    assert "IDENTITY_FRAUD" in ev.violations
+    (low,) = [s for s in ev.safeguards if s.name == "LOW_IDENTITY_CONFIDENCE"]
+    assert low.effect is Effect.HOLD and "own name" in low.reason
+    assert {r.ref for r in mine} <= set(low.evidence)
+    assert ev.state is LeadState.HELD
+    # In another name, the number's use by someone else stands.
+    other = [
+        record("irs_w2", **{**r.payload, "given_name": "LUIS", "family_name": "RUIZ"}) for r in mine
+    ]
+    ev2 = evaluate_person(other, AS_OF, ssn_owner=owner, link_probability={}, policy=POLICY)
+    (low2,) = [s for s in ev2.safeguards if s.name == "LOW_IDENTITY_CONFIDENCE"]
+    assert low2.effect is Effect.NONE and ev2.state is LeadState.OPEN

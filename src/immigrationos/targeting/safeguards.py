@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from immigrationos.records.normalize import tokens
 from immigrationos.targeting.detectors.base import Finding
 from immigrationos.targeting.detectors.identity_fraud import OwnerInfo
 from immigrationos.targeting.records import PersonRecord, known_by
@@ -269,6 +270,28 @@ def pending_relief(ctx: SafeguardContext) -> SafeguardResult:
     )
 
 
+def _in_holders_name(ctx: SafeguardContext) -> set[str]:
+    """Return the person's W-2s under another person's SSN written in that holder's name.
+
+    The number's Numident holder is someone else, yet the wage record gives the holder's
+    own given and family names: it may well be the holder's own wages that resolution
+    left apart (or a thief using the whole identity, whom these records cannot tell from
+    the holder). A finding resting on such a record must not send anyone to act on it.
+    """
+    found = set()
+    for r in ctx.records:
+        if r.source != "irs_w2":
+            continue
+        owner = ctx.ssn_owner.get(_tin(r) or "")
+        if owner is None or (ctx.person_id is not None and owner.person_id == ctx.person_id):
+            continue
+        given, family = tokens(r.text("given_name")), tokens(r.text("family_name"))
+        held_by = tokens(owner.name)
+        if given and family and given[0] in held_by and family[0] in held_by:
+            found.add(r.ref)
+    return found
+
+
 def low_identity_confidence(ctx: SafeguardContext) -> SafeguardResult:
     """Hold the findings that rest on a record linked below the identity threshold.
 
@@ -312,6 +335,8 @@ def low_identity_confidence(ctx: SafeguardContext) -> SafeguardResult:
         f.violation: refs for f in ctx.findings if (refs := ctx.cleared_elsewhere.get(f.violation))
     }
     held += [f for f in ctx.findings if f.violation in alike and f not in held]
+    holders = _in_holders_name(ctx)
+    held += [f for f in ctx.findings if holders.intersection(f.evidence) and f not in held]
     if not held:
         return _none(name, f"every finding rests on links of at least {ctx.identity_threshold}")
     reasons = []
@@ -324,12 +349,17 @@ def low_identity_confidence(ctx: SafeguardContext) -> SafeguardResult:
             + "; ".join(f"{v} ({', '.join(refs)})" for v, refs in sorted(alike.items()))
             + " if they are this person's"
         )
+    if holders:
+        reasons.append(
+            "wages under another person's SSN in that person's own name "
+            f"({', '.join(sorted(holders))}) may be the holder's own wages, resolved apart"
+        )
     others = {ref for refs in alike.values() for ref in refs}
     return SafeguardResult(
         name,
         Effect.HOLD,
         "; ".join(reasons) + "; held until a person confirms the identity",
-        tuple(sorted(set(weak) | others)),
+        tuple(sorted(set(weak) | others | holders)),
         "INA §287(a)(2): an arrest needs reason to believe that this person is removable; "
         "a weakly linked record does not show it is this person, and a record resolution "
         "left with another person may be theirs and clear them",

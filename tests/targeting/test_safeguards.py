@@ -376,3 +376,23 @@ def test_wages_under_another_s_ssn_in_that_holder_s_own_name_hold_the_lead() -> 
     ev2 = evaluate_person(other, AS_OF, ssn_owner=owner, link_probability={}, policy=POLICY)
     (low2,) = [s for s in ev2.safeguards if s.name == "LOW_IDENTITY_CONFIDENCE"]
     assert low2.effect is Effect.NONE and ev2.state is LeadState.OPEN
+
+
+@pytest.mark.parametrize(
+    ("given", "family"),
+    [("SANDY", "JEFFERSON"), ("EVANS", "MIKE"), ("Jefferson", "Sandra")],
+)
+def test_wages_sharing_a_name_with_the_holder_hold_married_names_nicknames_swaps(
+    given: str, family: str
+) -> None:
+    # A citizen's own W-2s under a nickname (holder SANDRA JEFFERSON), or with the names
+    # swapped, and a nickname (holder MICHAEL EVANS: measured under an investigation).
+    ssn = "123456789"
+    holder = "MICHAEL EVANS" if family == "MIKE" else "SANDRA JEFFERSON"
+    owner = {ssn: OwnerInfo(person_id="P-HOLDER", name=holder)}
+    wages = [
+        record("irs_w2", tax_year=str(y), employee_tin=ssn, given_name=given, family_name=family)
+        for y in (2024, 2025)
+    ]
+    ev = evaluate_person(wages, AS_OF, ssn_owner=owner, link_probability={}, policy=POLICY)
+    assert ev.violations and ev.state is LeadState.HELD

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from immigrationos.records.normalize import tokens
+from immigrationos.resolution.names import given_table
 from immigrationos.targeting.detectors.base import Finding
 from immigrationos.targeting.detectors.identity_fraud import OwnerInfo
 from immigrationos.targeting.records import PersonRecord, known_by
@@ -270,13 +271,24 @@ def pending_relief(ctx: SafeguardContext) -> SafeguardResult:
     )
 
 
-def _in_holders_name(ctx: SafeguardContext) -> set[str]:
-    """Return the person's W-2s under another person's SSN written in that holder's name.
+def _word_groups(words: Iterable[str]) -> set[str]:
+    table = given_table()
+    return {g for w in words for g in table.groups(w)}
 
-    The number's Numident holder is someone else, yet the wage record gives the holder's
-    own given and family names: it may well be the holder's own wages that resolution
-    left apart (or a thief using the whole identity, whom these records cannot tell from
-    the holder). A finding resting on such a record must not send anyone to act on it.
+
+def _in_holders_name(ctx: SafeguardContext) -> set[str]:
+    """Return the person's W-2s under another person's SSN that may be that holder's own.
+
+    The number's Numident holder is someone else, yet the wage record carries the
+    holder's family name and given name (or a form of it: MIKE for MICHAEL, in the name
+    tables' groups), in either name field. It may well be the holder's own wages that
+    resolution left apart (a nickname, names swapped), or a thief using the whole
+    identity, whom these records cannot tell from the holder. A finding resting on such
+    a record must not send anyone to act on it. Wages under another given name (a
+    relative sharing only the family name, a stranger) show another person using the
+    number, and stand; so, for now, do wages under the holder's given name and another
+    family name (a married name: SANDY LONG for SANDRA JEFFERSON), which on the truth
+    world held more true fraud than they protected.
     """
     found = set()
     for r in ctx.records:
@@ -285,9 +297,13 @@ def _in_holders_name(ctx: SafeguardContext) -> set[str]:
         owner = ctx.ssn_owner.get(_tin(r) or "")
         if owner is None or (ctx.person_id is not None and owner.person_id == ctx.person_id):
             continue
-        given, family = tokens(r.text("given_name")), tokens(r.text("family_name"))
-        held_by = tokens(owner.name)
-        if given and family and given[0] in held_by and family[0] in held_by:
+        words = set(tokens(r.text("given_name"))) | set(tokens(r.text("family_name")))
+        holder = tokens(owner.name)  # "GIVEN FAMILY"
+        if (
+            len(holder) > 1
+            and holder[-1] in words
+            and _word_groups(words - {holder[-1]}) & _word_groups(holder[:1])
+        ):
             found.add(r.ref)
     return found
 

@@ -297,7 +297,7 @@ def test_lead_state_combinator() -> None:
     assert sg.lead_state([f1, f2], scoped) is LeadState.HELD
 
 
-def test_a_person_known_by_one_record_is_held_when_a_record_named_alike_would_clear_them() -> None:
+def test_a_person_known_by_one_record_is_held_naming_records_alike_that_would_clear_them() -> None:
     # A naturalized citizen's old I-94, resolved alone: a textbook overstay on its face. The
     # naturalization sits in another person, its birth date a month off.
     import dataclasses
@@ -328,9 +328,12 @@ def test_a_person_known_by_one_record_is_held_when_a_record_named_alike_would_cl
     assert low.effect is Effect.HOLD and "one record" in low.reason
     assert naturalized.ref in low.evidence
     assert ev.state is LeadState.HELD
-    # With nobody named alike whose record would clear them, the lone record stands.
+    # With nobody named alike, a lone record is still held: releasing such persons let a
+    # naturalized citizen's lone I-94 into the OPEN queue on a 100k benchmark world.
     bare = evaluate_person(alone, AS_OF, ssn_owner={}, link_probability={}, policy=POLICY)
-    assert bare.state is LeadState.OPEN and set(bare.violations) == {"OVERSTAY"}
+    assert bare.state is LeadState.HELD and set(bare.violations) == {"OVERSTAY"}
+    (low,) = [s for s in bare.safeguards if s.name == "LOW_IDENTITY_CONFIDENCE"]
+    assert "nothing corroborates it" in low.reason
 
 
 def test_a_withheld_record_showing_citizenship_holds_the_lead_without_saying_what_it_is() -> None:

@@ -279,7 +279,8 @@ def _word_groups(words: Iterable[str]) -> set[str]:
 def _in_holders_name(ctx: SafeguardContext) -> set[str]:
     """Return the person's W-2s under another person's SSN that may be that holder's own.
 
-    The number's Numident holder is someone else, yet the wage record carries the
+    Only for a person known by W-2s alone. The number's Numident holder is someone
+    else, yet the wage record carries the
     holder's family name and given name (or a form of it: MIKE for MICHAEL, in the name
     tables' groups), in either name field. It may well be the holder's own wages that
     resolution left apart (a nickname, names swapped), or a thief using the whole
@@ -290,10 +291,11 @@ def _in_holders_name(ctx: SafeguardContext) -> set[str]:
     family name (a married name: SANDY LONG for SANDRA JEFFERSON), which on the truth
     world held more true fraud than they protected.
     """
-    found = set()
+    found: set[str] = set()
+    if any(r.source != "irs_w2" for r in ctx.records):
+        # Records of their own (an arrest, an admission, a licence) tell the worker apart.
+        return found
     for r in ctx.records:
-        if r.source != "irs_w2":
-            continue
         owner = ctx.ssn_owner.get(_tin(r) or "")
         if owner is None or (ctx.person_id is not None and owner.person_id == ctx.person_id):
             continue
@@ -321,15 +323,20 @@ def low_identity_confidence(ctx: SafeguardContext) -> SafeguardResult:
     a citizen in the 100k benchmark worlds was a naturalized citizen's old I-94, alone).
     """
     name = "LOW_IDENTITY_CONFIDENCE"
-    if len(ctx.records) == 1 and ctx.findings and ctx.cleared_elsewhere:
+    if len(ctx.records) == 1 and ctx.findings:
         (only,) = ctx.records
         named = sorted({ref for refs in ctx.cleared_elsewhere.values() for ref in refs})
+        why = (
+            f", and records of other persons named alike and born near ({', '.join(named)}) "
+            "would clear them if they are this person's"
+            if named
+            else " and nothing corroborates it"
+        )
         return SafeguardResult(
             name,
             Effect.HOLD,
-            f"the person is known by one record ({only.ref}), and records of other persons "
-            f"named alike and born near ({', '.join(named)}) would clear them if they are "
-            "this person's; held until a person confirms the identity",
+            f"the person is known by one record ({only.ref}){why}; held until a person "
+            "confirms the identity and looks for the person's other records",
             (only.ref, *named),
             "INA §287(a)(2): an arrest needs reason to believe that this person is removable; "
             "a single uncorroborated record may be another person's, or miss what clears them",

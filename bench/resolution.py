@@ -5,7 +5,8 @@ cache under ``--cache``, reused by later runs) and for FEBRL3 and FEBRL4, builds
 record frame, runs plain Splink at 0.99 and 0.9 and, when
 ``immigrationos.resolution.engine.resolve_frame`` exists, the production engine; prints
 records, true and predicted pairs, pairwise precision / recall / F1, citizen-violation
-merges (worlds only), wall time and peak RSS per method, then the engine / baseline F1
+merges (worlds only; *by wages*: those of them holding the violator only by W-2s under
+the citizen's own SSN, see ``metrics.wage_only_merges``), wall time and peak RSS per method, then the engine / baseline F1
 and time ratios. Measures, never asserts.
 
     .venv/bin/python bench/resolution.py                       # 10k and 100k, FEBRL3/4
@@ -211,6 +212,7 @@ class Outcome:
     method: str
     scores: metrics.PairwiseScores
     merges: int | None
+    wage_merges: int | None
     seconds: float
     peak_rss: int
 
@@ -232,12 +234,11 @@ def run_methods(
 
     def outcome(method: str, clusters: pl.DataFrame, m: Meter) -> Outcome:
         scores = metrics.pairwise_scores(clusters, data.truth)
-        merges = (
-            metrics.citizen_violation_merges(clusters, data.truth, data.persons)
-            if data.persons is not None
-            else None
-        )
-        return Outcome(data.name, method, scores, merges, m.seconds, m.peak_rss)
+        merges = wages = None
+        if data.persons is not None:
+            merges = metrics.citizen_violation_merges(clusters, data.truth, data.persons)
+            wages = metrics.wage_only_merges(clusters, data.truth, data.persons, data.frame)
+        return Outcome(data.name, method, scores, merges, wages, m.seconds, m.peak_rss)
 
     # The engine runs first: what plain Splink leaves allocated would count in its RSS.
     resolve = _engine()
@@ -266,16 +267,17 @@ def print_outcomes(outcomes: list[Outcome]) -> None:
     """Print one line per outcome, then the engine / baseline ratios per data set."""
     print(
         f"{'data set':<28} {'method':<20} {'records':>10} {'true pairs':>11} "
-        f"{'pred pairs':>11} {'P':>6} {'R':>6} {'F1':>6} {'cit.merg':>8} "
+        f"{'pred pairs':>11} {'P':>6} {'R':>6} {'F1':>6} {'cit.merg':>8} {'by wages':>8} "
         f"{'time s':>8} {'peak RSS':>9}"
     )
     for o in outcomes:
         s = o.scores
         merges = "-" if o.merges is None else f"{o.merges:,}"
+        wages = "-" if o.wage_merges is None else f"{o.wage_merges:,}"
         print(
             f"{o.dataset:<28} {o.method:<20} {s.records:>10,} {s.true_pairs:>11,} "
             f"{s.predicted_pairs:>11,} {s.precision:>6.4f} {s.recall:>6.4f} {s.f1:>6.4f} "
-            f"{merges:>8} {o.seconds:>8.1f} {o.peak_rss / 2**30:>7.2f}GiB"
+            f"{merges:>8} {wages:>8} {o.seconds:>8.1f} {o.peak_rss / 2**30:>7.2f}GiB"
         )
     for name in dict.fromkeys(o.dataset for o in outcomes):
         here = {o.method: o for o in outcomes if o.dataset == name}

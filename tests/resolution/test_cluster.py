@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from immigrationos.resolution.cluster import Edge, RecordKeys, cluster
+from immigrationos.resolution.cluster import BORN, NATIONAL, US_BORN, Edge, RecordKeys, cluster
 
 D1 = dt.date(1980, 3, 14)
 D2 = dt.date(1962, 11, 2)
@@ -136,3 +136,72 @@ def test_the_issued_ssn_check_holds_whichever_side_the_numident_is_on() -> None:
     out = cluster(3, [link(0, 1), link(1, 2, dated=True)], keys)
     assert groups(out.root) == {frozenset({0, 1}), frozenset({2})}
     assert out.refused == {"issued_ssn": 1}
+
+
+def test_a_made_up_ssn_far_from_a_persons_own_never_joins_them_a_typo_of_it_does() -> None:
+    # 0: a Numident; 1: a W-2 whose number is 0's with two digits swapped (an employer's
+    # slip); 2: a W-2 under a number Numident never issued and far from 0's.
+    keys = RecordKeys(numident_ssn={0: "123456789"}, unissued_ssn={1: "123456798", 2: "555443333"})
+    out = cluster(3, [link(0, 1), link(0, 2)], keys)
+    assert groups(out.root) == {frozenset({0, 1}), frozenset({2})}
+    assert out.refused == {"unissued_ssn": 1}
+    # Whichever side the Numident is on: the made-up number first joins a licence.
+    keys = RecordKeys(numident_ssn={2: "123456789"}, unissued_ssn={0: "555443333"})
+    out = cluster(3, [link(0, 1), link(1, 2, dated=True)], keys)
+    assert groups(out.root) == {frozenset({0, 1}), frozenset({2})}
+
+
+def test_a_us_birth_and_a_foreign_nationality_part_two_records_unless_an_identifier_ties_them() -> (
+    None
+):
+    keys = RecordKeys(origin={0: US_BORN, 1: NATIONAL + "MEX"})
+    out = cluster(2, [link(0, 1, dated=True)], keys)
+    assert groups(out.root) == {frozenset({0}), frozenset({1})}
+    assert out.refused == {"origin": 1}
+    out = cluster(2, [link(0, 1, dated=True, identified=True)], keys)
+    assert groups(out.root) == {frozenset({0, 1})}
+
+
+def test_two_birth_countries_part_two_records_two_nationalities_do_not() -> None:
+    apart = RecordKeys(origin={0: BORN + "IND", 1: BORN + "PAK"})
+    assert groups(cluster(2, [link(0, 1, dated=True)], apart).root) == {
+        frozenset({0}),
+        frozenset({1}),
+    }
+    for together in (
+        {0: NATIONAL + "IND", 1: NATIONAL + "PAK"},  # people hold two
+        {0: BORN + "MEX", 1: NATIONAL + "MEX"},
+        {0: BORN + "MEX", 1: NATIONAL + "USA"},  # born abroad, naturalized
+        {0: US_BORN, 1: BORN + "USA"},
+    ):
+        out = cluster(2, [link(0, 1, dated=True)], RecordKeys(origin=together))
+        assert groups(out.root) == {frozenset({0, 1})}, together
+
+
+def test_a_wage_record_does_not_chain_a_us_born_citizen_to_a_foreign_national() -> None:
+    # 0: a US-born citizen's Numident; 1: a W-2 (no origin); 2: an I-94 of a Mexican
+    # national of the same name.
+    keys = RecordKeys(origin={0: US_BORN, 2: NATIONAL + "MEX"})
+    out = cluster(3, [link(0, 1), link(1, 2)], keys)
+    assert groups(out.root) == {frozenset({0, 1}), frozenset({2})}
+
+
+ORIGINS = [US_BORN, BORN + "MEX", BORN + "IND", NATIONAL + "MEX", NATIONAL + "GTM"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), max_size=40),
+    st.dictionaries(st.integers(0, 11), st.sampled_from(ORIGINS), max_size=8),
+)
+def test_links_on_names_and_dates_never_give_a_us_born_person_a_foreign_record(
+    pairs: list[tuple[int, int]], origins: dict[int, str]
+) -> None:
+    edges = [link(a, b, dated=True) for a, b in pairs if a != b]
+    out = cluster(12, edges, RecordKeys(origin=origins))
+    for group in groups(out.root):
+        found = {origins[r] for r in group if r in origins}
+        births = {o for o in found if o.startswith(BORN)}
+        assert len(births) <= 1
+        if US_BORN in found:
+            assert not any(o.startswith(NATIONAL) for o in found)

@@ -12,6 +12,8 @@ from typing import Any
 
 import polars as pl
 
+from immigrationos.resolution.cluster import BORN, NATIONAL, US_BORN
+from immigrationos.resolution.constraints import origins
 from immigrationos.resolution.engine import resolve_frame
 from immigrationos.resolution.frame import RECORD_SCHEMA
 from immigrationos.resolution.result import ResolutionResult
@@ -150,3 +152,27 @@ def test_a_numbers_two_characters_apart_never_merge_one_typo_may() -> None:
 
 def test_a_common_name_does_not_chain_father_and_son() -> None:
     assert cluster("T-N5") != cluster("T-D5")
+
+
+def test_origins_read_birthplaces_and_stated_nationalities() -> None:
+    rows = [
+        record("ssa_numident", "O1", birth_place="TX"),
+        record("ssa_numident", "O2", birth_place="PR"),  # a territory: a US birth
+        record("dos_passports", "O3", birth_place="MEX"),  # naturalized, born abroad
+        record("uscis_benefits", "O4", birth_place="IND", citizenship_country="IND"),
+        record("cbp_i94", "O5", citizenship_country="GTM"),
+        record("cbp_i94", "O6", citizenship_country="USA"),  # class USC: says nothing
+        record("eoir_cases", "O7", citizenship_country=" hnd "),
+        record("fincen_ctr", "O8", citizenship_country="MEX"),  # an ID's country only
+        record("dmv_licenses", "O9"),
+    ]
+    frame = pl.DataFrame(rows, schema=RECORD_SCHEMA).with_row_index("rid")
+    found = origins(frame.with_columns(pl.col("rid").cast(pl.Int64)))
+    assert found == {
+        0: US_BORN,
+        1: US_BORN,
+        2: BORN + "MEX",
+        3: BORN + "IND",
+        4: NATIONAL + "GTM",
+        6: NATIONAL + "HND",
+    }

@@ -157,3 +157,58 @@ def test_properties(assignment: dict[str, tuple[str, str]], relabel: list[str]) 
     )
     assert swapped.precision == s.recall and swapped.recall == s.precision
     assert swapped.f1 == pytest.approx(s.f1)
+
+
+def test_wage_only_merges_count_clusters_holding_a_violator_by_the_citizens_ssn_alone() -> None:
+    truth = pl.DataFrame(
+        {
+            "unique_id": ["n:1", "w:1", "n:2", "w:2", "i:2", "n:3", "w:3"],
+            "person_id": ["C1", "V1", "C2", "V2", "V2", "C3", "V3"],
+        }
+    )
+    persons = pl.DataFrame(
+        {
+            "person_id": ["C1", "V1", "C2", "V2", "C3", "V3"],
+            "status": [
+                "US_CITIZEN_BIRTH",
+                "EWI",
+                "US_CITIZEN_NATURALIZED",
+                "EWI",
+                "US_CITIZEN_BIRTH",
+                "OVERSTAY",
+            ],
+            "violations": [
+                "",
+                "UNAUTHORIZED_EMPLOYMENT",
+                "",
+                "PRESENT_WITHOUT_ADMISSION",
+                "",
+                "OVERSTAY",
+            ],
+        }
+    )
+    frame = pl.DataFrame(
+        {
+            "unique_id": ["n:1", "w:1", "n:2", "w:2", "i:2", "n:3", "w:3"],
+            "source": [
+                "ssa_numident",
+                "irs_w2",
+                "ssa_numident",
+                "irs_w2",
+                "cbp_i94",
+                "ssa_numident",
+                "irs_w2",
+            ],
+            "ssn": ["111", "111", "222", "222", None, "333", "999"],
+        }
+    )
+    # Cluster A: wages under the citizen's SSN only; B: the violator's I-94 too;
+    # C: wages under another number.
+    clusters = pl.DataFrame(
+        {
+            "unique_id": ["n:1", "w:1", "n:2", "w:2", "i:2", "n:3", "w:3"],
+            "cluster_id": ["A", "A", "B", "B", "B", "C", "C"],
+        }
+    )
+    assert metrics.citizen_violation_merges(clusters, truth, persons) == 3
+    assert metrics.wage_only_merges(clusters, truth, persons, frame) == 1

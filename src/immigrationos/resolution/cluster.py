@@ -8,12 +8,22 @@ the result is deterministic). Two clusters are joined by a link unless they hold
   Numident shows issued (a W-2 under someone else's number): the person has a number
   of their own, and the record names another's holder, so it is not this person's
   (typing an SSN wrong rarely gives an issued number, a stolen one always does);
+- a Numident SSN on one side, and on the other a record carrying an SSN Numident does
+  not show issued that is more than one typo away from it (a made-up number: a person
+  with a number of their own is not paid under an invented one, while an employer's
+  slip of one digit or two swapped digits is still their number);
 - A-numbers more than one typo apart (an A-number is issued once, to one person);
 - the two sides of a cannot-link (a reviewer's DIFFERENT, or a shared SSN's holder and
   the identity that only uses the number);
 - a link whose own two birth dates disagree beyond a typo, resting on no identifier,
   when either cluster confirms its date on a second record (a date given once may be
   mistyped; two people of one name at one address, a father and his son, are not one);
+- where the two come from, when the link rests on no identifier: birthplaces in two
+  countries (the US one of them), or one side born in the US and the other stating a
+  foreign citizenship or nationality. Names and dates alike are not enough to give a
+  US-born citizen's records someone else's I-94 or removal; a record an identifier
+  ties to them still joins them (dual nationals and clerical mistakes included). Two
+  foreign nationalities do not part two records: people hold two;
 - birth dates that tell them apart, when the link itself rests on no identifier and
   compared no birth dates (one of its records has none, a W-2): no
   date of one cluster is a date of the other (day and month swapped allowed), and
@@ -39,6 +49,12 @@ from immigrationos.resolution.normalize import date_level
 
 T = TypeVar("T")
 
+# Where a record says a person comes from (``RecordKeys.origin``): ``BORN + country`` or
+# ``NATIONAL + country`` (ISO 3166 alpha-3; a US state or territory of birth is USA).
+BORN = "born:"
+NATIONAL = "national:"
+US_BORN = BORN + "USA"
+
 # Date levels under which two birth dates are one date (written two ways)...
 SAME_DATES = frozenset(("EXACT", "DAY_MONTH_SWAP"))
 # ...and under which they may be one date mistyped once.
@@ -61,9 +77,11 @@ class RecordKeys:
 
     numident_ssn: Mapping[int, str] = field(default_factory=dict)
     issued_ssn: Mapping[int, str] = field(default_factory=dict)  # non-Numident records
+    unissued_ssn: Mapping[int, str] = field(default_factory=dict)  # SSNs Numident lacks
     a_number: Mapping[int, str] = field(default_factory=dict)
     tokens: Mapping[int, Sequence[int]] = field(default_factory=dict)
     birth_date: Mapping[int, date] = field(default_factory=dict)
+    origin: Mapping[int, str] = field(default_factory=dict)  # BORN/NATIONAL + country
 
 
 @dataclass
@@ -84,10 +102,12 @@ class _Clusters:
         self.size = [1] * n
         self.ssns: dict[int, set[str]] = {r: {s} for r, s in keys.numident_ssn.items()}
         self.used: dict[int, set[str]] = {r: {s} for r, s in keys.issued_ssn.items()}
+        self.unissued: dict[int, set[str]] = {r: {s} for r, s in keys.unissued_ssn.items()}
         self.a_numbers: dict[int, set[str]] = {r: {a} for r, a in keys.a_number.items()}
         self.tokens: dict[int, set[int]] = {r: set(t) for r, t in keys.tokens.items() if t}
         self.dates: dict[int, set[date]] = {r: {d} for r, d in keys.birth_date.items()}
         self.dated: dict[int, int] = dict.fromkeys(keys.birth_date, 1)
+        self.origins: dict[int, set[str]] = {r: {o} for r, o in keys.origin.items()}
 
     def find(self, x: int) -> int:
         """Return the root of ``x``, halving the path on the way."""
@@ -105,6 +125,9 @@ class _Clusters:
         ua, ub = self.used.get(a), self.used.get(b)
         if (sa and ub and not ub <= sa) or (sb and ua and not ua <= sb):
             return "issued_ssn"
+        xa, xb = self.unissued.get(a), self.unissued.get(b)
+        if (sa and xb and _far(sa, xb)) or (sb and xa and _far(sb, xa)):
+            return "unissued_ssn"
         na, nb = self.a_numbers.get(a), self.a_numbers.get(b)
         if na and nb and any(DamerauLevenshtein.distance(x, y) > 1 for x in na for y in nb):
             return "a_number"
@@ -113,6 +136,9 @@ class _Clusters:
             return "cannot_link"
         if edge.identified:
             return None
+        oa, ob = self.origins.get(a), self.origins.get(b)
+        if oa and ob and _apart_by_origin(oa, ob):
+            return "origin"
         if edge.clash and (self.dated.get(a, 0) > 1 or self.dated.get(b, 0) > 1):
             return "birth_date_clash"
         if not edge.dated:
@@ -133,12 +159,30 @@ class _Clusters:
         self.size[a] += self.size[b]
         _move(self.ssns, a, b)
         _move(self.used, a, b)
+        _move(self.unissued, a, b)
         _move(self.a_numbers, a, b)
         _move(self.tokens, a, b)
         _move(self.dates, a, b)
+        _move(self.origins, a, b)
         moved = self.dated.pop(b, 0)
         if moved:
             self.dated[a] = self.dated.get(a, 0) + moved
+
+
+def _apart_by_origin(a: set[str], b: set[str]) -> bool:
+    """Return whether two clusters' origins tell them apart (see the module docstring)."""
+    born_a = {o for o in a if o.startswith(BORN)}
+    born_b = {o for o in b if o.startswith(BORN)}
+    if born_a and born_b and born_a.isdisjoint(born_b):
+        return True
+    if US_BORN in born_a and any(o.startswith(NATIONAL) for o in b):
+        return True
+    return US_BORN in born_b and any(o.startswith(NATIONAL) for o in a)
+
+
+def _far(own: set[str], carried: set[str]) -> bool:
+    """Return whether some carried SSN is more than one typo from every SSN of ``own``."""
+    return any(min(DamerauLevenshtein.distance(c, o) for o in own) > 1 for c in carried)
 
 
 def _move(keyed: dict[int, set[T]], into: int, away: int) -> None:

@@ -1,11 +1,20 @@
 """The keys clustering checks before each union: issued numbers, shared SSNs, judgements.
 
-- every Numident record's SSN (two Numident SSNs are two people), and the issued SSN
-  any other record carries (a record under another holder's number is not theirs);
+- every Numident record's SSN (two Numident SSNs are two people), the issued SSN any
+  other record carries (a record under another holder's number is not theirs), and
+  the SSNs records carry that Numident does not show issued (a number more than a
+  typo from a person's own is not theirs);
 - every A-number (two more than a typo apart are two people);
 - cannot-link tokens: a shared SSN's holder against the identities only using the number
   (``shared_ssn``), and each reviewer's DIFFERENT pair;
-- birth dates, for the chaining guard.
+- birth dates, for the chaining guard;
+- where a record says the person comes from (``origin``): a birthplace (Numident, a US
+  passport, a USCIS application; a US state or territory is the US), or a foreign
+  citizenship or nationality stated on an immigration, court, enforcement or ITIN
+  record. A person born in the US is a US citizen by birth, and one is born in one
+  country: a record only names and dates tie to a person and that says otherwise is
+  someone else's, unless an identifier says so (see ``cluster``). A FinCEN report's ID
+  country is left out: a US-born dual national may show a foreign ID at a bank.
 
 A US passport renewal is issued a new number, so two passport numbers in
 ``dos_passports`` do not tell two people apart and are not a key here.
@@ -18,9 +27,20 @@ from typing import Any
 
 import polars as pl
 
-from immigrationos.resolution.cluster import RecordKeys
+from immigrationos.resolution.cluster import BORN, NATIONAL, RecordKeys
+from immigrationos.sources.contract import US_BIRTH_PLACES
 
 NUMIDENT = "ssa_numident"
+# Sources whose stated country is a citizenship or nationality of the person.
+NATIONALITY_SOURCES = (
+    "cbp_i94",
+    "uscis_benefits",
+    "eoir_cases",
+    "enforcement_events",
+    "irs_itin",
+    "cbp_home_departures",
+)
+US = "USA"
 
 
 def _column_map(frame: pl.DataFrame, column: str) -> dict[int, Any]:
@@ -63,11 +83,45 @@ def record_keys(
         tokens.setdefault(b, []).append(-(first + offset))
     numident = frame.filter(pl.col("source") == NUMIDENT)
     issued = numident.get_column("ssn").drop_nulls().unique()
-    carrying = frame.filter((pl.col("source") != NUMIDENT) & pl.col("ssn").is_in(issued.implode()))
+    others = frame.filter((pl.col("source") != NUMIDENT) & pl.col("ssn").is_not_null())
+    carrying = others.filter(pl.col("ssn").is_in(issued.implode()))
+    unissued = others.filter(~pl.col("ssn").is_in(issued.implode()))
     return RecordKeys(
         numident_ssn={k: str(v) for k, v in _column_map(numident, "ssn").items()},
         issued_ssn={k: str(v) for k, v in _column_map(carrying, "ssn").items()},
+        unissued_ssn={k: str(v) for k, v in _column_map(unissued, "ssn").items()},
         a_number={k: str(v) for k, v in _column_map(frame, "a_number").items()},
         tokens=tokens,
         birth_date=_column_map(frame, "birth_date"),
+        origin=origins(frame),
     )
+
+
+def origins(frame: pl.DataFrame) -> dict[int, str]:
+    """Return ``rid -> BORN|NATIONAL + country`` for the records saying where a person is from.
+
+    A birthplace wins over a stated nationality on the same record; a US citizenship
+    stated on an I-94 (class USC) says nothing against a US birth and is left out.
+    """
+    empty = pl.lit(None, pl.Utf8)
+    born = (
+        pl.col("birth_place").str.strip_chars().str.to_uppercase()
+        if "birth_place" in frame.columns
+        else empty
+    )
+    country = (
+        pl.when(pl.col("source").is_in(NATIONALITY_SOURCES)).then(
+            pl.col("citizenship_country").str.strip_chars().str.to_uppercase()
+        )
+        if "citizenship_country" in frame.columns
+        else empty
+    )
+    origin = (
+        pl.when(born.is_in(list(US_BIRTH_PLACES)))
+        .then(pl.lit(BORN + US))
+        .when(born.str.len_chars() > 0)
+        .then(pl.lit(BORN) + born)
+        .when((country.str.len_chars() > 0) & (country != US))
+        .then(pl.lit(NATIONAL) + country)
+    )
+    return _column_map(frame.select("rid", origin.alias("origin")), "origin")

@@ -17,6 +17,9 @@ Mapping choices worth knowing:
 - ``citizenship_country`` holds the country a record states as the person's own:
   citizenship or nationality, USCIS's ``country_of_birth`` (benefit applicants are born
   abroad), FinCEN's ``id_country``; never a place of birth inside the US.
+- ``birth_place`` is where a record says the person was born: Numident's and a US
+  passport's ``birth_place`` (a US state or territory, or a country), USCIS's
+  ``country_of_birth``.
 - ``event_date`` is the record's own main date (arrival, filing, NTA, issue...); a W-2
   carries only its tax year, so 31 December of that year.
 """
@@ -53,6 +56,7 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
     "employer_ein": pl.Utf8(),
     "event_date": pl.Date(),
     "citizenship_country": pl.Utf8(),
+    "birth_place": pl.Utf8(),
 }
 RECORD_COLUMNS: tuple[str, ...] = tuple(RECORD_SCHEMA)
 # Columns whose value comes from the source column of the same name, when it has one.
@@ -70,6 +74,7 @@ _SAME_NAME = (
     "state",
     "street",
     "employer_ein",
+    "birth_place",
 )
 # Columns a source holds under the same name but meaning something else than the
 # common schema (criminal_history.state is the jurisdiction, not an address).
@@ -128,6 +133,7 @@ _SPECIAL: dict[str, dict[str, pl.Expr]] = {
     "uscis_benefits": {
         "event_date": pl.col("filed_date"),
         "citizenship_country": pl.col("country_of_birth"),
+        "birth_place": pl.col("country_of_birth"),
     },
     "eoir_cases": {
         "event_date": pl.col("nta_date"),

@@ -126,6 +126,54 @@ def citizen_violation_merges(
     return per_cluster.filter(pl.col("citizen") & pl.col("violator")).height
 
 
+def wage_only_merges(
+    clusters: pl.DataFrame,
+    truth_records: pl.DataFrame,
+    truth_persons: pl.DataFrame,
+    frame: pl.DataFrame,
+) -> int:
+    """Return how many citizen-violation clusters hold the violator only by wages in the
+    citizen's own SSN.
+
+    Such a cluster joins a citizen's records (a Numident among them) with W-2s another
+    person drew under the citizen's number (and, having survived the name check, under
+    the citizen's name): nothing in the records tells those wages from the citizen's own
+    when no address, employer or tax year does. Counted apart so that a benchmark shows
+    which merges records could have prevented.
+
+    Args:
+        clusters: ``unique_id, cluster_id``.
+        truth_records: ``source, record_id, person_id`` (or ``unique_id, person_id``).
+        truth_persons: ``person_id, status, violations``.
+        frame: the record frame (``unique_id, source, ssn``).
+    """
+    persons = truth_persons.select(
+        pl.col("person_id").cast(pl.Utf8),
+        pl.col("status").is_in(CITIZEN_STATUSES).alias("citizen"),
+        (pl.col("violations").fill_null("").str.len_chars() > 0).alias("violator"),
+    )
+    frame_ = labelled(clusters, truth_records).join(persons, on="person_id", how="left")
+    frame_ = frame_.with_columns(pl.col("citizen", "violator").fill_null(False)).join(
+        frame.select("unique_id", "source", pl.col("ssn").cast(pl.Utf8)), on="unique_id"
+    )
+    citizen_ssn = pl.col("ssn").filter(pl.col("citizen") & (pl.col("source") == "ssa_numident"))
+    stolen = pl.col("violator") & (pl.col("source") == "irs_w2") & pl.col("ssn").is_not_null()
+    per_cluster = frame_.group_by("cluster_id").agg(
+        pl.col("citizen").any().alias("citizen"),
+        pl.col("violator").any().alias("violator"),
+        (pl.col("violator") & ~stolen).any().alias("other_evidence"),
+        pl.col("ssn").filter(stolen).unique().alias("used"),
+        citizen_ssn.unique().alias("owned"),
+    )
+    wage_only = per_cluster.filter(
+        pl.col("citizen")
+        & pl.col("violator")
+        & ~pl.col("other_evidence")
+        & (pl.col("used").list.set_difference("owned").list.len() == 0)
+    )
+    return wage_only.height
+
+
 def read_truth(world_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Return a world's truth: records (``unique_id, person_id``) and persons (all text)."""
     records = pl.read_csv(world_dir / "truth" / "records.csv", infer_schema_length=0)

@@ -1,0 +1,1 @@
+"""Custody optimisation: detention placement and removal flight assignment."""

@@ -1,0 +1,1 @@
+"""Operations planning: team routes (VRPTW) and the route solver on benchmark instances."""

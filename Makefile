@@ -44,6 +44,10 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/bench_synth.py
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_geocode.py
+	$(BIN)/python bench/vrptw.py
+	$(BIN)/python bench/routing_teams.py
+	$(BIN)/python bench/placement.py
+	$(BIN)/python bench/flights.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -30,6 +30,7 @@ from immigrationos.policy import views as policy_views
 from immigrationos.records import views as records_views
 from immigrationos.sources import views as sources_views
 from immigrationos.targeting import views as targeting_views
+from immigrationos.web import views as web_views
 
 API_PREFIX = "/api/v1"
 # Every domain's router, in the order they are mounted under API_PREFIX.
@@ -109,6 +110,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     for router in DOMAIN_ROUTERS:
         api.include_router(router)
     app.include_router(api)
+    web_views.mount(app)  # the web pages at / and /static (not in the OpenAPI schema)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

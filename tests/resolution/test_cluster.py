@@ -205,3 +205,18 @@ def test_links_on_names_and_dates_never_give_a_us_born_person_a_foreign_record(
         assert len(births) <= 1
         if US_BORN in found:
             assert not any(o.startswith(NATIONAL) for o in found)
+
+
+def test_two_people_born_a_digit_apart_each_confirmed_twice_stay_apart() -> None:
+    born_1971, born_1991 = dt.date(1971, 6, 7), dt.date(1991, 6, 7)
+    # 0, 1: a citizen's Numident and licence (1971); 2, 3: another's licence and renewal
+    # (1991). The link 1-2 compared the dates and found them a typo apart.
+    keys = RecordKeys(birth_date={0: born_1971, 1: born_1971, 2: born_1991, 3: born_1991})
+    edges = [link(0, 1, dated=True), link(2, 3, dated=True), link(1, 2, dated=True)]
+    out = cluster(4, edges, keys)
+    assert groups(out.root) == {frozenset({0, 1}), frozenset({2, 3})}
+    assert out.refused == {"birth_date_confirmed": 1}
+    # One record alone on a side may carry the mistype: joined.
+    keys = RecordKeys(birth_date={0: born_1971, 1: born_1971, 2: born_1991})
+    out = cluster(3, [link(0, 1, dated=True), link(1, 2, dated=True)], keys)
+    assert groups(out.root) == {frozenset({0, 1, 2})}

@@ -30,7 +30,11 @@ the result is deterministic). Two clusters are joined by a link unless they hold
   either no pair is even a typo apart, or both clusters give their date on two records
   or more (one mistyped record explains a typo; two clusters each consistent in their
   own date are two people). So a chain of common names (A ~ B ~ C) does not join two
-  people whom their own records tell apart.
+  people whom their own records tell apart;
+- a link whose two birth dates are a typo apart (one digit of the year, a day or a
+  month), resting on no identifier, when each side gives its own date on two records or
+  more: a mistype repeated on both sides is less likely than two people (MARIA MIRANDA
+  born 1971 and MARIA MIRANDA born 1991, each with a licence and a renewal).
 
 Reviewers' SAME pairs (must-links) are joined first and unconditionally. The links that
 made each union are kept: a spanning forest, every record of a cluster reached.
@@ -141,7 +145,20 @@ class _Clusters:
             return "origin"
         if edge.clash and (self.dated.get(a, 0) > 1 or self.dated.get(b, 0) > 1):
             return "birth_date_clash"
-        if not edge.dated:
+        if edge.dated:
+            # Dates a typo apart on the link itself: one person mistyped, unless each side
+            # gives its own date on two records (two people born a digit apart).
+            da, db = self.dates.get(a), self.dates.get(b)
+            if (
+                da
+                and db
+                and da.isdisjoint(db)
+                and self.dated[a] > len(da)
+                and self.dated[b] > len(db)
+                and {date_level(x, y) for x in da for y in db}.isdisjoint(SAME_DATES)
+            ):
+                return "birth_date_confirmed"
+        else:
             da, db = self.dates.get(a), self.dates.get(b)
             if da and db and da.isdisjoint(db):
                 levels = {date_level(x, y) for x in da for y in db}

@@ -105,4 +105,7 @@ def test_truth_world_no_open_lead_on_a_citizen(
     assert not [s for s in citizens if s[3] == LeadState.OPEN.value]
     assert open_lawful <= 0.001 * len(lawful)
     assert held_no_relief <= 0.10 * len(no_relief)
-    assert states["OPEN"] >= 0.9 * len(violators)
+    # Not all of the rest: wages under a holder's SSN in the holder's given name and one
+    # of the holder's surnames (JOSE SOTO under JOSE SOTO GARCIA's number: a son, or the
+    # father's own wages) are held for a person to tell them apart.
+    assert states["OPEN"] >= 0.85 * len(violators)

@@ -399,3 +399,60 @@ def test_wages_sharing_a_name_with_the_holder_hold_married_names_nicknames_swaps
     ]
     ev = evaluate_person(wages, AS_OF, ssn_owner=owner, link_probability={}, policy=POLICY)
     assert ev.violations and ev.state is LeadState.HELD
+
+
+@pytest.mark.parametrize(
+    ("holder_given", "holder_family", "given", "family"),
+    [
+        ("LAURA", "VILLANUEVA RAMOS", "LAURA", "VILLANUEVA"),  # one of two surnames
+        ("GUADALUPE", "CARDENAS SANCHEZ", "LUPITA", "CARDENAS"),  # and a nickname
+        ("MARIA DEL CARMEN", "LARA RUIZ", "M", "LARA RUIZ"),  # an initial, the surnames
+        ("DOROTHY LYNN", "JOHNSON", "DOTTIE", "JOHNSON"),
+    ],
+)
+def test_a_citizens_own_wages_resolved_apart_are_held_whatever_form_of_her_name(
+    holder_given: str, holder_family: str, given: str, family: str
+) -> None:
+    # Measured: under a worksite investigation (IRS data readable), citizens' own W-2s
+    # resolved apart from their Numident became OPEN leads (fraud, unauthorized work,
+    # presence without admission) when written in one of these forms of their name.
+    ssn = "123456789"
+    owner = {
+        ssn: OwnerInfo(
+            person_id="P-HOLDER",
+            name=f"{holder_given} {holder_family}",
+            given=holder_given,
+            family=holder_family,
+        )
+    }
+    wages = [
+        record("irs_w2", tax_year=str(y), employee_tin=ssn, given_name=given, family_name=family)
+        for y in (2024, 2025)
+    ]
+    ev = evaluate_person(wages, AS_OF, ssn_owner=owner, link_probability={}, policy=POLICY)
+    assert ev.violations and ev.state is LeadState.HELD
+
+
+@pytest.mark.parametrize(
+    ("given", "family"),
+    [("LUIS", "VILLANUEVA"), ("J", "PEREZ"), ("CARLOS", "MENDEZ"), ("LAURA", "SMITH")],
+)
+def test_wages_under_another_given_name_still_stand(given: str, family: str) -> None:
+    # A relative sharing only the family name, or a stranger: another person uses the
+    # number, and the fraud stands. So does the holder's given name alone (a married
+    # name, or a worker of the same community named like her), for now.
+    ssn = "123456789"
+    owner = {
+        ssn: OwnerInfo(
+            person_id="P-HOLDER",
+            name="LAURA VILLANUEVA RAMOS",
+            given="LAURA",
+            family="VILLANUEVA RAMOS",
+        )
+    }
+    wages = [
+        record("irs_w2", tax_year=str(y), employee_tin=ssn, given_name=given, family_name=family)
+        for y in (2024, 2025)
+    ]
+    ev = evaluate_person(wages, AS_OF, ssn_owner=owner, link_probability={}, policy=POLICY)
+    assert "IDENTITY_FRAUD" in ev.violations and ev.state is LeadState.OPEN

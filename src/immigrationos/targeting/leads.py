@@ -79,6 +79,8 @@ def ssn_owners(records_of: Mapping[str, Sequence[PersonRecord]]) -> dict[str, Ow
             birth_date=r.date("birth_date"),
             death_date=r.date("death_date"),
             record=r.ref,
+            given=r.text("given_name") or "",
+            family=r.text("family_name") or "",
         )
     return owners
 

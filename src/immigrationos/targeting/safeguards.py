@@ -280,16 +280,20 @@ def _in_holders_name(ctx: SafeguardContext) -> set[str]:
     """Return the person's W-2s under another person's SSN that may be that holder's own.
 
     Only for a person known by W-2s alone. The number's Numident holder is someone
-    else, yet the wage record carries the
-    holder's family name and given name (or a form of it: MIKE for MICHAEL, in the name
-    tables' groups), in either name field. It may well be the holder's own wages that
-    resolution left apart (a nickname, names swapped), or a thief using the whole
-    identity, whom these records cannot tell from the holder. A finding resting on such
-    a record must not send anyone to act on it. Wages under another given name (a
-    relative sharing only the family name, a stranger) show another person using the
-    number, and stand; so, for now, do wages under the holder's given name and another
-    family name (a married name: SANDY LONG for SANDRA JEFFERSON), which on the truth
-    world held more true fraud than they protected.
+    else, yet the wage record carries the holder's given name (or a form of it: MIKE for
+    MICHAEL, DOTTIE for DOROTHY, in the name tables' groups) or the holder's initial,
+    beside one of the holder's surnames, in either name field. It may well be the
+    holder's own wages that resolution left apart: a nickname, names swapped, one of two
+    surnames (LAURA VILLANUEVA for LAURA VILLANUEVA RAMOS, M LARA RUIZ for MARIA DEL
+    CARMEN LARA RUIZ: measured, citizens' own W-2s under a worksite investigation), or a
+    thief using the whole identity, whom these records cannot tell from the holder. A
+    finding resting on such a record must not send anyone to act on it: it is held for
+    a person to confirm who earned the wages. Wages under another given name (a relative
+    sharing only the family name, a stranger) show another person using the number, and
+    stand; so, for now, do wages under the holder's given name and none of her surnames
+    (a married name: PAT SMITH for PATRICIA JOHNSON), which on the truth world held more
+    true fraud than they protected: workers of one community share the common given
+    names (MARIA, JOSE) of the holders whose numbers they use.
     """
     found: set[str] = set()
     if any(r.source != "irs_w2" for r in ctx.records):
@@ -299,15 +303,27 @@ def _in_holders_name(ctx: SafeguardContext) -> set[str]:
         owner = ctx.ssn_owner.get(_tin(r) or "")
         if owner is None or (ctx.person_id is not None and owner.person_id == ctx.person_id):
             continue
-        words = set(tokens(r.text("given_name"))) | set(tokens(r.text("family_name")))
-        holder = tokens(owner.name)  # "GIVEN FAMILY"
-        if (
-            len(holder) > 1
-            and holder[-1] in words
-            and _word_groups(words - {holder[-1]}) & _word_groups(holder[:1])
-        ):
+        if _may_be_holders(r, owner):
             found.add(r.ref)
     return found
+
+
+def _may_be_holders(r: PersonRecord, owner: OwnerInfo) -> bool:
+    """Return whether a wage record's name may be its SSN holder's (see ``_in_holders_name``)."""
+    words = set(tokens(r.text("given_name"))) | set(tokens(r.text("family_name")))
+    if owner.given or owner.family:
+        given, family = tokens(owner.given), tokens(owner.family)
+    else:  # an owner known by one name string, "GIVEN FAMILY"
+        both = tokens(owner.name)
+        given, family = both[:1], both[1:]
+    if not given:
+        return False
+    surnames = {w for w in family if len(w) > 2} & words
+    if not surnames:
+        return False
+    if _word_groups(words - surnames) & _word_groups(given[:1]):
+        return True
+    return any(len(w) == 1 and w == given[0][0] for w in words)
 
 
 def low_identity_confidence(ctx: SafeguardContext) -> SafeguardResult:

@@ -38,6 +38,8 @@ class OwnerInfo:
     birth_date: dt.date | None = None
     death_date: dt.date | None = None
     record: str | None = None  # the Numident record, ``ssa_numident:record_id``
+    given: str = ""  # the holder's given and family names as Numident writes them
+    family: str = ""
 
 
 def valid_ssn(tin: str) -> bool:

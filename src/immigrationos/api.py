@@ -23,6 +23,7 @@ from immigrationos import __version__
 from immigrationos.apikit import problems
 from immigrationos.audit import views as audit_views
 from immigrationos.auth import views as auth_views
+from immigrationos.cases import views as cases_views
 from immigrationos.db.engine import get_engine
 from immigrationos.persons import views as persons_views
 from immigrationos.policy import service as policy_service
@@ -43,6 +44,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     persons_views.router,
     persons_views.review_router,
     targeting_views.router,
+    cases_views.router,
     audit_views.router,
 )
 

@@ -23,6 +23,7 @@ from rich.table import Table
 
 from immigrationos import (
     __version__,
+    cli_cases,
     cli_operations,
     cli_persons,
     cli_platform,
@@ -349,6 +350,7 @@ cli_platform.register(app)
 cli_persons.register(app)
 cli_resolution.register(app)
 cli_targeting.register(app)
+cli_cases.register(app)
 cli_operations.register(app)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from cases import world as case_world
 from immigrationos.api import iter_routes
 from immigrationos.apikit.deps import route_permission
 from immigrationos.auth.permissions import PERSON_DATA_PERMISSIONS
@@ -22,7 +23,7 @@ from immigrationos.db.engine import session_scope
 from immigrationos.targeting.models import Lead
 
 from .conftest import HOME_OFFICE, Api
-from .persons_world import resolved_world, targeted
+from .persons_world import CLUSTERS, resolved_world, targeted
 
 
 def _must_audit() -> set[tuple[str, str]]:
@@ -41,6 +42,8 @@ def test_every_person_data_read_and_every_write_is_audited(
 ) -> None:
     persons = resolved_world(api.engine, tmp_path / "in", lake_dir)
     lead_id = targeted(api.engine, lake_dir)
+    # Persons with an OPEN lead each, for the case routes (the world's leads are held).
+    case_leads = case_world.build(api.engine, tmp_path / "cases", lake_dir, others=CLUSTERS)
     with session_scope(api.engine) as session:
         stored = session.scalars(select(Lead).where(Lead.lead_id == lead_id)).one()
         lead_action = json.loads(stored.evaluation)["recommendations"][0]["action"]
@@ -105,6 +108,15 @@ def test_every_person_data_read_and_every_write_is_audited(
             headers=admin.headers,
         )
         state["grant_id"] = r.json()["id"]
+        return r
+
+    def create_case() -> Any:
+        r = api.client.post(
+            "/api/v1/cases",
+            json={"lead_id": case_leads["teodoro"], "reason": "priority overstay"},
+            headers=analyst.with_purpose(apid),
+        )
+        state["case_id"] = r.json()["case_id"]
         return r
 
     def closable_purpose() -> str:
@@ -267,6 +279,43 @@ def test_every_person_data_read_and_every_write_is_audited(
         ("GET", "/api/v1/review-queue"): (
             lambda: api.client.get("/api/v1/review-queue", headers=analyst.with_purpose(apid)),
             apid,
+        ),
+        ("POST", "/api/v1/cases"): (create_case, apid),
+        ("GET", "/api/v1/cases"): (
+            lambda: api.client.get("/api/v1/cases", headers=analyst.with_purpose(apid)),
+            apid,
+        ),
+        ("GET", "/api/v1/cases/{case_id}"): (
+            lambda: api.client.get(
+                f"/api/v1/cases/{state['case_id']}", headers=analyst.with_purpose(apid)
+            ),
+            apid,
+        ),
+        ("GET", "/api/v1/cases/{case_id}/history"): (
+            lambda: api.client.get(
+                f"/api/v1/cases/{state['case_id']}/history", headers=analyst.with_purpose(apid)
+            ),
+            apid,
+        ),
+        ("POST", "/api/v1/cases/{case_id}/assign"): (
+            lambda: api.client.post(
+                f"/api/v1/cases/{state['case_id']}/assign",
+                json={"officer_id": bystander.id, "version": 1},
+                headers=supervisor.with_purpose(pid),
+            ),
+            pid,
+        ),
+        ("POST", "/api/v1/cases/{case_id}/transitions"): (
+            lambda: api.client.post(
+                f"/api/v1/cases/{state['case_id']}/transitions",
+                json={"transition": "build_target_package", "version": 2},
+                headers=supervisor.with_purpose(pid),
+            ),
+            pid,
+        ),
+        ("GET", "/api/v1/cases/workload"): (
+            lambda: api.client.get("/api/v1/cases/workload", headers=supervisor.headers),
+            None,
         ),
         ("POST", "/api/v1/audit/verify"): (
             lambda: api.client.post("/api/v1/audit/verify", headers=oversight.headers),

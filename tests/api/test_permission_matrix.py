@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from immigrationos.api import iter_routes
 from immigrationos.apikit.deps import route_permission
 from immigrationos.auth.models import ROLES
-from immigrationos.auth.permissions import has_permission
+from immigrationos.auth.permissions import Permission, has_permission
 
 from .conftest import Api
 
@@ -30,6 +30,19 @@ SELF_SERVICE = {  # any signed-in user, on their own account
     ("POST", "/api/v1/auth/sign-out"),
     ("GET", "/api/v1/auth/me"),
     ("POST", "/api/v1/auth/password"),
+}
+
+
+# Routes of later capabilities and the permission each must declare (the matrix below
+# then checks every role against it).
+EXPECTED = {
+    ("POST", "/api/v1/cases"): Permission.CASES_CREATE,
+    ("GET", "/api/v1/cases"): Permission.CASES_READ,
+    ("GET", "/api/v1/cases/workload"): Permission.CASES_ASSIGN,
+    ("GET", "/api/v1/cases/{case_id}"): Permission.CASES_READ,
+    ("GET", "/api/v1/cases/{case_id}/history"): Permission.CASES_READ,
+    ("POST", "/api/v1/cases/{case_id}/assign"): Permission.CASES_ASSIGN,
+    ("POST", "/api/v1/cases/{case_id}/transitions"): Permission.CASES_TRANSITION,
 }
 
 
@@ -46,6 +59,11 @@ def test_every_route_is_public_self_service_or_permissioned() -> None:
         if route_permission(route) is None and (m, p) not in PUBLIC | SELF_SERVICE
     ]
     assert undeclared == [], "declare a permission (apikit.deps.require) on these routes"
+
+
+def test_the_routes_of_later_capabilities_declare_their_permission() -> None:
+    declared = {(m, p): route_permission(route) for m, p, route in _routes()}
+    assert {key: declared.get(key) for key in EXPECTED} == EXPECTED
 
 
 def _concrete(path: str) -> str:

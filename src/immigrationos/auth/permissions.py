@@ -31,6 +31,14 @@ class Permission(StrEnum):
     # Decisions on a lead, each with its reason: following or overriding a recommendation,
     # closing the lead.
     LEADS_DECIDE = "leads.decide"
+    # Cases (person data; field roles: their area): reading them with their history,
+    # opening one from an OPEN lead, assigning one to an officer (and the workload of the
+    # office's officers), and moving one along the transition table (cases/machine.py
+    # says which role may take which transition).
+    CASES_READ = "cases.read"
+    CASES_CREATE = "cases.create"
+    CASES_ASSIGN = "cases.assign"
+    CASES_TRANSITION = "cases.transition"
     # Reviewers' identity judgements and the review queue (person data), and recording one.
     JUDGEMENTS_READ = "judgements.read"
     JUDGEMENTS_RECORD = "judgements.record"
@@ -78,6 +86,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.PERSONS_SEARCH,
             P.PERSONS_READ,
             P.LEADS_READ,
+            P.CASES_READ,
+            P.CASES_CREATE,
+            P.CASES_TRANSITION,
             P.LEADS_DECIDE,
             P.JUDGEMENTS_READ,
             P.JUDGEMENTS_RECORD,
@@ -98,6 +109,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.PERSONS_SEARCH,
             P.PERSONS_READ,
             P.LEADS_READ,
+            P.CASES_READ,
+            P.CASES_TRANSITION,
             P.LEADS_DECIDE,
             P.PURPOSES_READ,
             P.PURPOSES_CREATE,
@@ -113,6 +126,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.PERSONS_SEARCH,
             P.PERSONS_READ,
             P.LEADS_READ,
+            P.CASES_READ,
+            P.CASES_ASSIGN,
+            P.CASES_TRANSITION,
             P.LEADS_DECIDE,
             P.JUDGEMENTS_READ,
             P.JUDGEMENTS_RECORD,
@@ -135,6 +151,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.PERSONS_SEARCH,
             P.PERSONS_READ,
             P.LEADS_READ,
+            P.CASES_READ,
+            P.CASES_TRANSITION,
             P.PURPOSES_READ,
             P.PURPOSES_CREATE,
             P.AUTHORIZATIONS_READ,
@@ -143,8 +161,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.DISCLOSURES_READ,
         }
     ),
-    # Detention staff: custody comes later; until then nothing but the policy.
-    "DETENTION": frozenset(_EVERYONE),
+    # Detention staff: the cases of their area and the custody and removal steps of them
+    # (cases/machine.py); the rest of custody comes later.
+    "DETENTION": frozenset(_EVERYONE | {P.CASES_READ, P.CASES_TRANSITION}),
     # Worksite auditors: Form I-9 audits come later; until then nothing but the policy.
     "WORKSITE_AUDITOR": frozenset(_EVERYONE),
     # Oversight reads everything, the audit log included; its one power is to suspend
@@ -157,6 +176,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.PERSONS_SEARCH,
             P.PERSONS_READ,
             P.LEADS_READ,
+            P.CASES_READ,
             P.JUDGEMENTS_READ,
             P.RESOLUTION_READ,
             P.INGEST_READ,
@@ -194,6 +214,7 @@ PERSON_DATA_PERMISSIONS = frozenset(
         P.PERSONS_SEARCH,
         P.PERSONS_READ,
         P.LEADS_READ,
+        P.CASES_READ,
         P.JUDGEMENTS_READ,
         P.QUARANTINE_READ,
         P.DISCLOSURES_READ,

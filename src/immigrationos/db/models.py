@@ -2,6 +2,7 @@
 
 from immigrationos.audit import models as audit_models
 from immigrationos.auth import models as auth_models
+from immigrationos.cases import models as cases_models
 from immigrationos.db.base import Base
 from immigrationos.policy import models as policy_models
 from immigrationos.records import models as records_models
@@ -13,6 +14,7 @@ __all__ = [
     "Base",
     "audit_models",
     "auth_models",
+    "cases_models",
     "policy_models",
     "records_models",
     "resolution_models",

@@ -398,3 +398,43 @@ def test_the_queue_pages_over_servable_leads_only(
     details = [json.loads(e.details) for e in events]
     assert all(d["left_out"] == left_out for d in details)
     assert [r for d in details[:-1] for r in d["returned"]] == servable
+
+
+def test_the_queue_narrowed_to_one_field_office(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = _queue_world(api)
+    monkeypatch.setattr(
+        policy_engine, "get_policy", lambda real=policy_engine.get_policy(): _Withholding(real)
+    )
+    analyst, officer = api.user("ANALYST"), api.user("OFFICER", [HOME_OFFICE])
+    pid, mine = purpose(api, analyst, ref="C-AREA"), purpose(api, officer, ref="C-AREA-IN")
+    for user, pid_, office in ((analyst, pid, OTHER_OFFICE), (officer, mine, HOME_OFFICE)):
+        servable, _ = _expected(rows, None, {office})
+        body = api.client.get(
+            "/api/v1/leads",
+            params={"field_office": office, "limit": 100},
+            headers=user.with_purpose(pid_),
+        ).json()
+        assert body["total"] == len(servable) > 0
+        assert [i["lead_id"] for i in body["items"]] == servable
+        assert {i["field_office"] for i in body["items"]} == {office}
+    # An office outside the caller's area holds no lead: the same as an empty queue.
+    outside = api.client.get(
+        "/api/v1/leads", params={"field_office": OTHER_OFFICE}, headers=officer.with_purpose(mine)
+    ).json()
+    assert outside["total"] == 0 and outside["items"] == []
+    events = api.audit_events(action="leads.list", actor=officer.id)
+    assert [json.loads(e.details)["filters"]["field_office"] for e in events] == [
+        HOME_OFFICE,
+        OTHER_OFFICE,
+    ]
+    plain = api.client.get("/api/v1/leads", headers=analyst.with_purpose(pid)).json()
+    assert plain["total"] == len(_expected(rows, None, None)[0])
+    last = api.audit_events(action="leads.list", actor=analyst.id)[-1]
+    assert "field_office" not in json.loads(last.details)["filters"]
+    too_long = api.client.get(
+        "/api/v1/leads", params={"field_office": "x" * 201}, headers=analyst.with_purpose(pid)
+    )
+    assert too_long.status_code == 422
+    spec = api.client.get("/api/v1/openapi.json").json()
+    params = {p["name"]: p for p in spec["paths"]["/api/v1/leads"]["get"]["parameters"]}
+    assert params["field_office"]["in"] == "query" and not params["field_office"]["required"]

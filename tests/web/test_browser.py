@@ -294,3 +294,70 @@ def test_oversight_verifies_the_audit_log(page: Any, site: Site) -> None:
     page.get_by_role("button", name="Verify the whole log now").click()
     assert "The chain is intact" in page.get_by_test_id("verification").inner_text()
     check_page(page, "audit-log")
+
+
+def test_the_map_selects_leads_inside_a_drawn_rectangle(page: Any, site: Site) -> None:
+    username, secret = site.user("ANALYST")
+    sign_in(page, site, username, secret)
+    declare_purpose(page, site, f"C-M-{page.size_name}")
+    page.get_by_role("link", name="Map").click()
+    page.get_by_role("heading", name="Map of leads").wait_for()
+    point = page.locator(f'[data-testid="map-point"][data-lead="{site.ids["lead"]}"] circle')
+    assert page.get_by_test_id("map-row").count() >= 1  # the same leads, as a table
+    check_page(page, "map")
+    point.scroll_into_view_if_needed()
+    box = point.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x - 25, y - 25)
+    page.mouse.down()
+    page.mouse.move(x, y, steps=4)
+    page.mouse.move(x + 25, y + 25, steps=4)
+    page.mouse.up()
+    chosen = page.get_by_test_id("selected-lead")
+    chosen.first.wait_for()
+    assert site.ids["lead"] in chosen.first.inner_text()
+    assert page.locator("#map-shape").get_attribute("points")
+    check_page(page, "map-selection")
+
+
+def small_targets(page: Any) -> list[str]:
+    """Return the visible links, buttons and fields smaller than 44 x 44 CSS pixels."""
+    return list(
+        page.evaluate(
+            """() => [...document.querySelectorAll("a[href], button, input, select, summary")]
+                .filter(e => { const r = e.getBoundingClientRect();
+                    return r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0
+                        && e.type !== "hidden" && e.type !== "checkbox" && e.type !== "radio"; })
+                .filter(e => { const r = e.getBoundingClientRect();
+                    return r.width < 44 || r.height < 44; })
+                .map(e => `${e.tagName} ${(e.textContent || e.name || "").trim().slice(0, 40)}`)"""
+        )
+    )
+
+
+def test_the_field_view_fits_a_phone_with_large_targets(page: Any, site: Site) -> None:
+    username, secret = site.user("OFFICER", [site.lead_office])
+    sign_in(page, site, username, secret)
+    declare_purpose(page, site, f"C-F-{page.size_name}")
+    page.get_by_role("link", name="My leads").click()
+    page.get_by_role("heading", name="My leads").wait_for()
+    card = page.get_by_test_id("field-card")
+    assert card.count() == 1
+    text = card.first.inner_text()
+    assert "Born" in text and "confidence" in text and "Safeguards" in text
+    check_page(page, "field")  # axe, and nothing scrolls sideways
+    if page.size_name == "phone":
+        assert not small_targets(page), small_targets(page)
+    page.get_by_role("link", name=f"Open lead {site.ids['lead']}").click()
+    page.get_by_test_id("lead-explanation").wait_for()
+
+
+def test_a_supervisor_opens_the_inbox(page: Any, site: Site) -> None:
+    username, secret = site.user("SUPERVISOR", [site.lead_office])
+    sign_in(page, site, username, secret)
+    declare_purpose(page, site, f"C-I-{page.size_name}")
+    page.get_by_role("link", name="Inbox").click()
+    page.get_by_role("heading", name="Inbox").wait_for()
+    assert page.get_by_test_id("inbox-reviews").is_visible()
+    check_page(page, "inbox")

@@ -340,8 +340,12 @@ def list_leads(
     state: str | None = None,
     violation: str | None = None,
     priority: str | None = None,
+    field_office: str | None = None,
 ) -> LeadList:
     """Return a page of the current leads the caller may see, highest score first; audit it.
+
+    ``field_office`` narrows the queue to one office; one outside the caller's area holds
+    no lead (the principal, and so the purpose and policy checks, stay the caller's own).
 
     A lead whose findings rest only on sources the purpose may not read is left out: it
     is not served, not counted in ``total`` and takes no place in the offsets (a page is
@@ -354,12 +358,11 @@ def list_leads(
     growing chunks from the head of the queue, skipping them (``_servable_page``).
     """
     ctx = lawful.use_context(session, principal, purpose, action="leads.list")
-    area = principal.area()
     where = targeting_service.QueueFilter(
         state=state,
         priority=priority,
         violation=violation,
-        offices=None if area is None else frozenset(area),
+        offices=_offices(principal, field_office),
     )
     evidence = {
         lead_id: json.loads(refs)
@@ -384,7 +387,7 @@ def list_leads(
         resource_type="lead",
         purpose=purpose,
         details={
-            "filters": {"state": state, "violation": violation, "priority": priority},
+            "filters": _filters(state, violation, priority, field_office),
             "returned": [lead.lead_id for lead in sliced],
             "left_out": len(left_out),
         },
@@ -398,6 +401,24 @@ def list_leads(
         offset=page.offset,
         next_offset=following if following < total else None,
     )
+
+
+def _offices(principal: Principal, field_office: str | None) -> frozenset[str] | None:
+    """Return the offices a queue holds: the caller's area, narrowed to one if asked."""
+    area = principal.area()
+    if field_office is None:
+        return None if area is None else frozenset(area)
+    return frozenset({field_office}) if area is None or field_office in area else frozenset()
+
+
+def _filters(
+    state: str | None, violation: str | None, priority: str | None, field_office: str | None
+) -> dict[str, str | None]:
+    """Return a queue's filters as its audit event names them (the office only when asked)."""
+    found = {"state": state, "violation": violation, "priority": priority}
+    if field_office is not None:
+        found["field_office"] = field_office
+    return found
 
 
 def _servable_page(

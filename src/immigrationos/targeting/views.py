@@ -54,10 +54,28 @@ def list_leads(
     priority: Annotated[
         str | None, Query(max_length=100, description="Only leads of this priority.")
     ] = None,
+    field_office: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description=(
+                "Only leads of this field office (its name, as leads give it). An office "
+                "outside the caller's area of responsibility holds no lead."
+            ),
+        ),
+    ] = None,
 ) -> LeadList:
     """Return current leads the caller may see under the purpose (field roles: their area)."""
     return access.list_leads(
-        session, principal, purpose, page, state=state, violation=violation, priority=priority
+        session,
+        principal,
+        purpose,
+        page,
+        state=state,
+        violation=violation,
+        priority=priority,
+        field_office=field_office,
     )
 
 

@@ -20,7 +20,6 @@ from immigrationos.reference import field_offices as field_offices_ref
 from immigrationos.targeting import access as targeting_access
 from immigrationos.targeting.schemas import LeadList
 from immigrationos.targeting.views import LeadStateQuery, ViolationQuery
-from immigrationos.web import queue
 from immigrationos.web.deps import purpose_of, signed_in
 from immigrationos.web.render import is_htmx, page, refusal
 
@@ -64,11 +63,9 @@ def lead_queue(
     office = _choice(area, offices)
 
     def read(params: PageParams) -> LeadList:
-        if office:
-            return queue.list_leads_of_office(
-                session, principal, purpose_id, params, office, **filters
-            )
-        return targeting_access.list_leads(session, principal, purpose_id, params, **filters)
+        return targeting_access.list_leads(
+            session, principal, purpose_id, params, field_office=office, **filters
+        )
 
     filters: dict[str, Any] = {
         "state": _choice(state, STATES),

@@ -24,7 +24,17 @@ from immigrationos.policy import flows as policy_flows
 from immigrationos.policy.errors import PolicyError
 from immigrationos.policy.kinds import PurposeKind
 from immigrationos.policy.schemas import PurposeCreate
-from immigrationos.web import actions, dashboard, leads, oversight, persons, signin
+from immigrationos.web import (
+    actions,
+    dashboard,
+    field,
+    inbox,
+    leads,
+    maps,
+    oversight,
+    persons,
+    signin,
+)
 from immigrationos.web import session as web_session
 from immigrationos.web.deps import PageRefused, UserDep, signed_in
 from immigrationos.web.render import HERE, is_htmx, page, refusal
@@ -178,7 +188,7 @@ def mount(app: FastAPI) -> None:
     """Add the web pages at ``/`` and their static files at ``/static``."""
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     parts = [signin.router, router, dashboard.router, leads.router, persons.router]
-    parts += [actions.router, oversight.router]
+    parts += [actions.router, oversight.router, maps.router, field.router, inbox.router]
     for part in parts:
         app.include_router(part)
     app.add_exception_handler(web_session.SignInRequired, _signed_out)

@@ -1,0 +1,105 @@
+"""The field view: an officer's leads at phone width, with the person's essentials.
+
+There is no assignment of leads to officers yet: the field view shows the leads of the
+user's area (their field offices), open ones first, then held ones, highest score first
+in each, ``FIELD_PAGE`` at a time. Suppressed and closed leads are not field work.
+
+The reads are the API's: the queue is ``targeting.access.list_leads``, each lead
+``targeting.access.read_lead`` (its best candidate address and confidence) and its person
+``persons.access.read_person`` (name and birth date), each audited as the API audits it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from immigrationos.apikit.deps import PageParams, SessionDep
+from immigrationos.apikit.problems import Problem
+from immigrationos.auth.principal import Principal
+from immigrationos.persons import access as persons_access
+from immigrationos.persons.schemas import PersonRead
+from immigrationos.targeting import access as targeting_access
+from immigrationos.targeting.schemas import LeadRead, LeadSummary
+from immigrationos.web.deps import purpose_of
+from immigrationos.web.leads import LeadReader
+from immigrationos.web.maps import best_address
+from immigrationos.web.render import page, refusal
+
+router = APIRouter(include_in_schema=False)
+FIELD_PAGE = 10
+FIELD_STATES = ("OPEN", "HELD")
+
+
+@dataclass(frozen=True)
+class FieldLead:
+    """A lead as an officer in the field needs it."""
+
+    lead: LeadRead
+    person: PersonRead | None
+    address: dict[str, Any] | None
+
+
+def field_queue(
+    session: Session, principal: Principal, purpose: str | None, offset: int
+) -> tuple[int, list[LeadSummary]]:
+    """Return how many open and held leads there are and a page of them, open ones first."""
+    total, skip = 0, offset
+    items: list[LeadSummary] = []
+    for state in FIELD_STATES:
+        wanted = FIELD_PAGE - len(items)
+        found = targeting_access.list_leads(
+            session, principal, purpose, PageParams(limit=max(wanted, 1), offset=skip), state=state
+        )
+        total += found.total
+        if wanted > 0:
+            items += found.items[:wanted]
+        skip = max(skip - found.total, 0)
+    return total, items
+
+
+def field_lead(
+    session: Session, principal: Principal, purpose: str | None, lead_id: str
+) -> FieldLead | None:
+    """Return a lead with its person's essentials, or None if it can no longer be read."""
+    try:
+        lead = targeting_access.read_lead(session, principal, purpose, lead_id)
+    except Problem:
+        return None  # changed since the queue was read; the refusal is audited
+    try:
+        person = persons_access.read_person(session, principal, purpose, lead.person_id)
+    except Problem:
+        person = None
+    return FieldLead(lead, person, best_address(lead))
+
+
+@router.get("/field", response_class=HTMLResponse)
+def field_view(
+    request: Request,
+    session: SessionDep,
+    principal: LeadReader,
+    purpose: Annotated[str, Query(max_length=200)] = "",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
+) -> HTMLResponse:
+    """Show the user's open and held leads with each person's essentials, for a phone."""
+    purpose_id = purpose_of(request, purpose)
+    offset = (page_number - 1) * FIELD_PAGE
+    try:
+        total, summaries = field_queue(session, principal, purpose_id, offset)
+        cards = [field_lead(session, principal, purpose_id, s.lead_id) for s in summaries]
+    except Problem as exc:
+        return refusal(request, principal, exc, what="lead")
+    return page(
+        request,
+        "field.html",
+        principal,
+        purpose=purpose_id,
+        total=total,
+        cards=[c for c in cards if c is not None],
+        page_number=page_number,
+        pages=max((total + FIELD_PAGE - 1) // FIELD_PAGE, 1),
+    )

@@ -110,3 +110,33 @@ def test_a_name_too_common_is_looked_at_only_for_its_nearest_records() -> None:
 
     left = [r for rs in many.values() for r in rs if r not in found]
     assert max(map(gap, found)) <= min(map(gap, left))
+
+
+def test_a_removal_under_the_persons_own_a_number_is_alike_whatever_its_name_and_date() -> None:
+    # Measured on the fresh 100k world s707: the removal that executed ALEJANDRA GARCIA's
+    # order was recorded under an alias (ALEX GUTIERREZ) and another birth date, with her
+    # A-number; resolution kept it apart and the order looked unexecuted.
+    records = [_as(r, a_number="A202506984") for r in ordered()]
+    alias = _as(
+        event("REMOVAL", "2026-05-06"),
+        given_name="ALEX",
+        family_name="GUTIERREZ",
+        birth_date="1994-09-06",
+        a_number="A-202-506-984",
+    )
+    stranger = dataclasses.replace(
+        _as(alias, a_number="A202506999"), record_id=f"{alias.record_id}-OTHER"
+    )
+    assert stranger.ref != alias.ref
+    index = NameIndex({"P1": records, "P2": [alias], "P3": [stranger]})
+    assert index.alike("P1", records) == [alias]
+    ev = _evaluate(records, index.alike("P1", records))
+    assert ev.state is not LeadState.OPEN
+
+
+def test_a_mistyped_decade_with_the_same_day_is_near() -> None:
+    records = ordered()  # born 1987-01-07
+    decade = _as(event("REMOVAL", "2026-05-06"), birth_date="1997-01-07")
+    units = _as(event("REMOVAL", "2026-05-06"), birth_date="1983-01-07")  # 4 years apart
+    found = NameIndex({"P1": records, "P2": [decade], "P3": [units]}).alike("P1", records)
+    assert found == [decade]

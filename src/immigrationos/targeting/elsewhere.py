@@ -7,8 +7,10 @@ clears a finding (the removal that executed an order, the extension or grant tha
 makes a stay lawful), the finding alone is wrong. ``NameIndex.alike`` finds, for a
 person, the records of other persons that could be theirs (a record of a source that
 can clear someone, its given and family names sounding like one of the person's names,
-in either order, its birth date within a year of one of theirs, and no A-number of its
-own that tells it apart: an A-number is issued once, to one person);
+in either order, its birth date within a year of one of theirs (or the same day with the
+decade mistyped: 1989 for 1999), and no A-number of its own that tells it apart; or,
+whatever its name and date, one of the person's own A-numbers: an A-number is issued
+once, to one person);
 ``evaluate.evaluate_person`` then asks, record by record, whether it would clear a
 finding, and ``LOW_IDENTITY_CONFIDENCE`` holds each finding one would clear, naming
 it, until a person confirms who is who.
@@ -71,10 +73,18 @@ def _near(born: dt.date | None, dates: set[dt.date], days: int) -> int | None:
         gaps.append(abs((born - d).days))
         if (born.month, born.day) == (d.month, d.day) and abs(born.year - d.year) == 1:
             gaps.append(1)
+        if (born.month, born.day) == (d.month, d.day) and _decade_typo(born.year, d.year):
+            gaps.append(2)
         if born.day <= 12 and d.day <= 12 and (born.month, born.day) == (d.day, d.month):
             gaps.append(0 if born.year == d.year else 366)
     gap = min(gaps)
     return gap if gap <= days else None
+
+
+def _decade_typo(a: int, b: int) -> bool:
+    """Return whether two years differ in their tens digit alone (1989 for 1999)."""
+    x, y = f"{a:04d}", f"{b:04d}"
+    return x[:2] == y[:2] and x[3] == y[3] and x[2] != y[2]
 
 
 def _a_numbers(records: Iterable[PersonRecord]) -> set[str]:
@@ -86,12 +96,15 @@ class NameIndex:
 
     def __init__(self, records_of: Mapping[str, Sequence[PersonRecord]]) -> None:
         self._by_key: dict[Key, list[tuple[str, PersonRecord]]] = defaultdict(list)
+        self._by_a_number: dict[str, list[tuple[str, PersonRecord]]] = defaultdict(list)
         for pid, records in records_of.items():
             for r in records:
                 if r.source in CLEARING_SOURCES:
                     g, f = tokens(r.text("given_name")), tokens(r.text("family_name"))
                     if g and f:
                         self._by_key[(skeleton(g[0]), skeleton(f[0]))].append((pid, r))
+                    for number in _a_numbers([r]):
+                        self._by_a_number[number].append((pid, r))
 
     def alike(self, person_id: str, records: Iterable[PersonRecord]) -> list[PersonRecord]:
         """Return up to ``MOST`` records of other persons that could be this person's."""
@@ -101,6 +114,12 @@ class NameIndex:
         dates = {d for r in own if (d := r.date("birth_date")) is not None}
         numbers = _a_numbers(own)
         found: dict[str, tuple[int, PersonRecord]] = {}
+        # A record under one of the person's own A-numbers, whatever its name or date (an
+        # alias, a birth date mistyped beyond a typo): an A-number is issued to one person.
+        for number in numbers:
+            for pid, r in self._by_a_number.get(number, ()):
+                if pid != person_id:
+                    found[r.ref] = (-1, r)
         for key in keys:
             for pid, r in self._by_key.get(key, ()):
                 if pid == person_id or r.ref in found:

@@ -66,6 +66,9 @@ def read_world(
                     birth_date=parse_date(row["birth_date"]),
                     death_date=parse_date(row["death_date"]),
                     record=rec.ref,
+                    given=row["given_name"] or "",
+                    family=row["family_name"] or "",
+                    sex=row["sex"] or "",
                 )
     truth = {
         str(p["person_id"]): set((p["violations"] or "").split("|")) - {""}

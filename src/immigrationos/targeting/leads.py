@@ -81,6 +81,7 @@ def ssn_owners(records_of: Mapping[str, Sequence[PersonRecord]]) -> dict[str, Ow
             record=r.ref,
             given=r.text("given_name") or "",
             family=r.text("family_name") or "",
+            sex=r.text("sex") or "",
         )
     return owners
 

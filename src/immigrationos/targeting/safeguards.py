@@ -288,12 +288,13 @@ def _in_holders_name(ctx: SafeguardContext) -> set[str]:
     CARMEN LARA RUIZ: measured, citizens' own W-2s under a worksite investigation), or a
     thief using the whole identity, whom these records cannot tell from the holder. A
     finding resting on such a record must not send anyone to act on it: it is held for
-    a person to confirm who earned the wages. Wages under another given name (a relative
-    sharing only the family name, a stranger) show another person using the number, and
-    stand; so, for now, do wages under the holder's given name and none of her surnames
-    (a married name: PAT SMITH for PATRICIA JOHNSON), which on the truth world held more
-    true fraud than they protected: workers of one community share the common given
-    names (MARIA, JOSE) of the holders whose numbers they use.
+    a person to confirm who earned the wages. So are wages under a woman holder's given
+    name and another family name: her married name (PAT SMITH for PATRICIA JOHNSON, MARY
+    WALKER for MARY LEE: measured, the most common citizens' OPEN leads left on s808).
+    Wages under another given name (a relative sharing only the family name, a
+    stranger) show another person using the number, and stand; so do wages under a man
+    holder's given name and another family name (workers of one community share common
+    given names: JOSE, LUIS).
     """
     found: set[str] = set()
     if any(r.source != "irs_w2" for r in ctx.records):
@@ -319,11 +320,11 @@ def _may_be_holders(r: PersonRecord, owner: OwnerInfo) -> bool:
     if not given:
         return False
     surnames = {w for w in family if len(w) > 2} & words
+    named = bool(_word_groups(words - surnames) & _word_groups(given[:1]))
     if not surnames:
-        return False
-    if _word_groups(words - surnames) & _word_groups(given[:1]):
-        return True
-    return any(len(w) == 1 and w == given[0][0] for w in words)
+        # A woman's given name under another family name: perhaps her married name.
+        return named and owner.sex == "F"
+    return named or any(len(w) == 1 and w == given[0][0] for w in words)
 
 
 def low_identity_confidence(ctx: SafeguardContext) -> SafeguardResult:
@@ -375,7 +376,11 @@ def low_identity_confidence(ctx: SafeguardContext) -> SafeguardResult:
     }
     held += [f for f in ctx.findings if f.violation in alike and f not in held]
     holders = _in_holders_name(ctx)
-    held += [f for f in ctx.findings if holders.intersection(f.evidence) and f not in held]
+    if holders:
+        # The person is known by W-2s alone, which resolution holds to be one worker's:
+        # if some may be the holder's own (the others mistyped: GONZALES, a digit of the
+        # SSN), all may be, and every finding waits for a person to tell.
+        held += [f for f in ctx.findings if f not in held]
     if not held:
         return _none(name, f"every finding rests on links of at least {ctx.identity_threshold}")
     reasons = []
@@ -391,7 +396,8 @@ def low_identity_confidence(ctx: SafeguardContext) -> SafeguardResult:
     if holders:
         reasons.append(
             "wages under another person's SSN in that person's own name "
-            f"({', '.join(sorted(holders))}) may be the holder's own wages, resolved apart"
+            f"({', '.join(sorted(holders))}) may be the holder's own wages, resolved apart, "
+            "and so may this person's other wage records"
         )
     others = {ref for refs in alike.values() for ref in refs}
     return SafeguardResult(

@@ -40,6 +40,7 @@ class OwnerInfo:
     record: str | None = None  # the Numident record, ``ssa_numident:record_id``
     given: str = ""  # the holder's given and family names as Numident writes them
     family: str = ""
+    sex: str = ""
 
 
 def valid_ssn(tin: str) -> bool:

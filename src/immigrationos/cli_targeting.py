@@ -20,6 +20,7 @@ from rich.table import Table
 from immigrationos import cli_persons
 from immigrationos.apikit.problems import Problem
 from immigrationos.auth.principal import Principal
+from immigrationos.cases import flows as cases_flows
 from immigrationos.config import get_settings
 from immigrationos.db.engine import get_engine, session_scope
 from immigrationos.targeting import access as targeting_access
@@ -57,6 +58,26 @@ def target(
     """Evaluate every resolved person and keep their leads (person data: under a purpose)."""
     summary = run_targeting(purpose_id=purpose, as_of=as_of)
     print_summary(summary)
+    if purpose:
+        recheck_cases(purpose_id=purpose, as_of=summary.as_of)
+
+
+def recheck_cases(*, purpose_id: str, as_of: dt.date) -> None:
+    """Check the safeguards of every open case again after new leads; print those halted.
+
+    A citizenship record that arrived with this run's records halts its case now, not at
+    the case's next step.
+    """
+    try:
+        halted = cases_flows.recheck_open_cases(
+            get_engine(), principal=_operator(), purpose_id=purpose_id, as_of=as_of
+        )
+    except cases_flows.CaseError as exc:
+        err.print(f"[yellow]open cases not re-checked:[/] {exc.detail}")
+        return
+    for outcome in halted:
+        console.print(f"case {outcome.case.case_id} halted: {outcome.case.state}")
+    console.print(f"open cases re-checked: {len(halted)} halted")
 
 
 def run_targeting(*, purpose_id: str | None, as_of: str | None) -> targeting_flows.TargetRunSummary:

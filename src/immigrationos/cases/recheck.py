@@ -126,7 +126,7 @@ def evaluate(
     records_of = {current: records}
     # The same use of the data-use policy as a targeting run: a withheld record is read
     # for citizenship alone, to protect.
-    withheld, _notes, protected = targeting_flows._lawful_records(ctx, records_of, as_of)
+    withheld, _notes, protected = targeting_flows.lawful_records(ctx, records_of, as_of)
     evaluation = evaluate_person(
         records_of[current],
         as_of,

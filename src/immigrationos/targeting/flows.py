@@ -112,7 +112,7 @@ def _context(session: Session, principal: Principal, purpose_id: str | None) -> 
         raise TargetingError(str(exc)) from exc
 
 
-def _lawful_records(
+def lawful_records(
     ctx: UseContext,
     records_of: dict[str, list[PersonRecord]],
     as_of: dt.date,
@@ -392,7 +392,7 @@ def target(
             )
         records_of = targeting_service.records_by_person(session=session)
         # The owners are read from what the purpose may use, like everything else.
-        withheld, notes, protected = _lawful_records(ctx, records_of, day)
+        withheld, notes, protected = lawful_records(ctx, records_of, day)
         owners = ssn_owners(records_of)
         named_alike = NameIndex(records_of)
         weakest = targeting_service.weakest_link_of_records(session=session)

@@ -1,0 +1,1 @@
+"""Generated documents: legal forms, notices and reports, rendered as PDF with WeasyPrint."""

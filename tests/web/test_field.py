@@ -27,7 +27,7 @@ def test_an_officer_sees_the_leads_of_their_area_with_the_persons_essentials(
     shown = officer.get("/field")
     assert shown.status_code == 200 and 'data-testid="field-card"' in shown.text
     assert CARD.findall(shown.text) == [world["lead"]]
-    for words in ("Born", "confidence", "Violations", "Safeguards", "not assigned to officers"):
+    for words in ("Born", "confidence", "Violations", "Safeguards", "Assigned to you"):
         assert words in shown.text
     assert api.audit_count(action="leads.read", actor=officer.id) == 1
     assert api.audit_count(action="persons.read", actor=officer.id) == 1

@@ -1,10 +1,12 @@
-"""The field view: an officer's leads at phone width, with the person's essentials.
+"""The field view: an officer's work at phone width, with the person's essentials.
 
-There is no assignment of leads to officers yet: the field view shows the leads of the
+First the officer's own work: the open cases a supervisor assigned to them (a case is an
+accepted lead), each with its state and its lead's essentials. Then the leads of the
 user's area (their field offices), open ones first, then held ones, highest score first
 in each, ``FIELD_PAGE`` at a time. Suppressed and closed leads are not field work.
 
-The reads are the API's: the queue is ``targeting.access.list_leads``, each lead
+The reads are the API's: the assigned cases are ``cases.access.list_cases`` (officer =
+the user), the queue ``targeting.access.list_leads``, each lead
 ``targeting.access.read_lead`` (its best candidate address and confidence) and its person
 ``persons.access.read_person`` (name and birth date), each audited as the API audits it.
 """
@@ -20,7 +22,11 @@ from sqlalchemy.orm import Session
 
 from immigrationos.apikit.deps import PageParams, SessionDep
 from immigrationos.apikit.problems import Problem
+from immigrationos.auth.permissions import Permission
 from immigrationos.auth.principal import Principal
+from immigrationos.cases import access as cases_access
+from immigrationos.cases.machine import OPEN_STATES
+from immigrationos.cases.schemas import CaseSummary
 from immigrationos.persons import access as persons_access
 from immigrationos.persons.schemas import PersonRead
 from immigrationos.targeting import access as targeting_access
@@ -33,15 +39,32 @@ from immigrationos.web.render import page, refusal
 router = APIRouter(include_in_schema=False)
 FIELD_PAGE = 10
 FIELD_STATES = ("OPEN", "HELD")
+ASSIGNED_LIMIT = 50  # an officer's open cases; more is a supervisor's problem to see
+_OPEN = frozenset(s.value for s in OPEN_STATES)
 
 
-@dataclass(frozen=True)
+@dataclass
 class FieldLead:
     """A lead as an officer in the field needs it."""
 
     lead: LeadRead
     person: PersonRead | None
     address: dict[str, Any] | None
+    case: CaseSummary | None = None
+
+
+def assigned_cases(
+    session: Session, principal: Principal, purpose: str | None
+) -> list[CaseSummary]:
+    """Return the open cases assigned to the user, most recently changed first."""
+    if not principal.can(Permission.CASES_READ):
+        return []
+    found = cases_access.list_cases(
+        session, principal, purpose, PageParams(limit=ASSIGNED_LIMIT, offset=0),
+        officer=principal.actor,
+    )  # fmt: skip
+    mine = [c for c in found.items if c.state in _OPEN]
+    return sorted(mine, key=lambda c: c.updated_at, reverse=True)
 
 
 def field_queue(
@@ -89,16 +112,27 @@ def field_view(
     purpose_id = purpose_of(request, purpose)
     offset = (page_number - 1) * FIELD_PAGE
     try:
+        mine = assigned_cases(session, principal, purpose_id) if page_number == 1 else []
         total, summaries = field_queue(session, principal, purpose_id, offset)
-        cards = [field_lead(session, principal, purpose_id, s.lead_id) for s in summaries]
+        assigned = [field_lead(session, principal, purpose_id, c.lead_id) for c in mine]
+        mine_leads = {c.lead_id for c in mine}
+        cards = [
+            field_lead(session, principal, purpose_id, s.lead_id)
+            for s in summaries
+            if s.lead_id not in mine_leads
+        ]
     except Problem as exc:
         return refusal(request, principal, exc, what="lead")
+    for card, case in zip(assigned, mine, strict=True):
+        if card is not None:
+            card.case = case
     return page(
         request,
         "field.html",
         principal,
         purpose=purpose_id,
         total=total,
+        assigned=[c for c in assigned if c is not None],
         cards=[c for c in cards if c is not None],
         page_number=page_number,
         pages=max((total + FIELD_PAGE - 1) // FIELD_PAGE, 1),

@@ -91,14 +91,8 @@ PLAIN_WORDS = {
 }
 
 
-def refusal(
-    request: Request,
-    principal: Principal | None,
-    problem: Problem,
-    *,
-    what: str = "page",
-) -> HTMLResponse:
-    """Render a refusal by the platform's rules (purpose, area, permission, data-use)."""
+def refusal_words(problem: Problem, *, what: str = "page") -> dict[str, Any]:
+    """Return what a refusal says: a headline in plain words, why, and the law it rests on."""
     headline = PLAIN_WORDS.get(problem.status, "This request was not accepted.")
     explain = problem.detail
     if problem.status == 404:
@@ -111,15 +105,28 @@ def refusal(
         headline = "The law does not allow this look-up under your purpose."
     elif problem.kind == "permission-denied":
         headline = "Your role does not allow this."
+    return {
+        "headline": headline,
+        "explain": explain,
+        "rule": problem.extra.get("rule"),
+        "citation": problem.extra.get("citation"),
+        "needs_purpose": problem.status == 428 or problem.kind == "purpose-refused",
+    }
+
+
+def refusal(
+    request: Request,
+    principal: Principal | None,
+    problem: Problem,
+    *,
+    what: str = "page",
+) -> HTMLResponse:
+    """Render a refusal by the platform's rules (purpose, area, permission, data-use)."""
     template = "fragments/refusal.html" if is_htmx(request) else "refusal.html"
     return page(
         request,
         template,
         principal,
         status=problem.status,
-        headline=headline,
-        explain=explain,
-        rule=problem.extra.get("rule"),
-        citation=problem.extra.get("citation"),
-        needs_purpose=problem.status == 428 or problem.kind == "purpose-refused",
+        **refusal_words(problem, what=what),
     )

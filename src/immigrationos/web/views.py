@@ -29,6 +29,7 @@ from immigrationos.web import (
     dashboard,
     field,
     inbox,
+    ingest,
     leads,
     maps,
     oversight,
@@ -189,6 +190,7 @@ def mount(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     parts = [signin.router, router, dashboard.router, leads.router, persons.router]
     parts += [actions.router, oversight.router, maps.router, field.router, inbox.router]
+    parts += [ingest.router]
     for part in parts:
         app.include_router(part)
     app.add_exception_handler(web_session.SignInRequired, _signed_out)

@@ -137,14 +137,18 @@ def _refuse_missing(
 
 
 def check_decision(
-    session: Session, principal: Principal, purpose: str | None, lead_id: str
+    session: Session,
+    principal: Principal,
+    purpose: str | None,
+    lead_id: str,
+    action: str = "leads.recommendation",
 ) -> None:
     """Refuse (audited, 404 as for a missing lead) a decision on a lead the caller can't see."""
     lawful.use_context(
         session,
         principal,
         purpose,
-        action="leads.recommendation",
+        action=action,
         resource_type="lead",
         resource_id=lead_id,
     )
@@ -156,7 +160,7 @@ def check_decision(
             status=404,
             kind="lead-not-found",
             detail=not_found_detail(lead_id, principal),
-            action="leads.recommendation",
+            action=action,
             purpose=purpose,
             resource_type="lead",
             resource_id=lead_id,

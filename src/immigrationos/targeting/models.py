@@ -33,6 +33,7 @@ LEAD_STATES = ("OPEN", "HELD", "SUPPRESSED", "CLOSED")
 # FOLLOWED / OVERRODE: a person followed or overrode one of the lead's recommendations.
 LEAD_EVENT_KINDS = (
     "CREATED", "STATE", "SCORE", "MOVED", "RETIRED", "CLOSED", "FOLLOWED", "OVERRODE",
+    "REVIEWED",
 )  # fmt: skip
 RUN_STATUSES = ("COMPLETED", "FAILED")
 LEAD_ID_LENGTH = 11  # "L" and ten characters

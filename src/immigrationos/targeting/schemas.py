@@ -84,6 +84,15 @@ class RecommendationDecisionCreate(BaseModel):
     reason: str = Field(min_length=1, max_length=2000, description="Why (recorded).")
 
 
+class OverrideReviewCreate(BaseModel):
+    """A second person's review of a lead's overrides: agreed or not, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agree: bool = Field(description="True if the override stands, False if it should not have.")
+    reason: str = Field(min_length=1, max_length=2000, description="Why (recorded).")
+
+
 class LeadCloseRequest(BaseModel):
     """A person's decision to close a lead, with the reason (recorded in its history)."""
 

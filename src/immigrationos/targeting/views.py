@@ -16,6 +16,7 @@ from immigrationos.targeting.schemas import (
     LeadCloseRequest,
     LeadList,
     LeadRead,
+    OverrideReviewCreate,
     RecommendationDecisionCreate,
 )
 
@@ -125,6 +126,38 @@ def decide(
         )
     except TargetingError as exc:
         raise Problem(400, "decision-invalid", str(exc)) from exc
+    return access.read_lead(session, principal, purpose, lead_id)
+
+
+@router.post(
+    "/leads/{lead_id}/override-reviews",
+    response_model=LeadRead,
+    status_code=201,
+    summary="Review an officer's override of a recommendation, as the second person",
+    responses=responses(400, 401, 403, 404, 422, 428),
+)
+def review_override(
+    lead_id: LeadIdPath,
+    body: OverrideReviewCreate,
+    session: SessionDep,
+    engine: EngineDep,
+    principal: Annotated[Principal, require(Permission.LEADS_REVIEW)],
+    purpose: PurposeHeader = None,
+) -> LeadRead:
+    """Record whether the override stands, and why (never one's own); return the lead."""
+    access.check_decision(session, principal, purpose, lead_id, action="leads.override_review")
+    session.rollback()  # the check holds no lock: the review's flow owns its transaction
+    try:
+        decisions.review_override(
+            engine,
+            principal=principal,
+            purpose_id=purpose,
+            lead_id=lead_id,
+            agree=body.agree,
+            reason=body.reason,
+        )
+    except TargetingError as exc:
+        raise Problem(400, "review-invalid", str(exc)) from exc
     return access.read_lead(session, principal, purpose, lead_id)
 
 

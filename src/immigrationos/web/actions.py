@@ -1,5 +1,6 @@
 """A person's decisions from the pages, each with its reason: following or overriding a
-lead's recommendation, closing a lead, judging whether two records are one person.
+lead's recommendation, a supervisor's review of an override, closing a lead, judging
+whether two records are one person.
 
 Each runs exactly as its API view does: the same check (area, purpose, data-use policy;
 a refusal audited and answered as the read would be), then the same flow, which commits
@@ -25,7 +26,11 @@ from immigrationos.resolution import flows as resolution_flows
 from immigrationos.targeting import access as targeting_access
 from immigrationos.targeting import decisions
 from immigrationos.targeting.flows import TargetingError
-from immigrationos.targeting.schemas import LeadCloseRequest, RecommendationDecisionCreate
+from immigrationos.targeting.schemas import (
+    LeadCloseRequest,
+    OverrideReviewCreate,
+    RecommendationDecisionCreate,
+)
 from immigrationos.web import session as web_session
 from immigrationos.web.deps import purpose_of, signed_in
 from immigrationos.web.render import is_htmx, page, refusal
@@ -33,6 +38,7 @@ from immigrationos.web.render import is_htmx, page, refusal
 router = APIRouter(include_in_schema=False, dependencies=[Depends(web_session.check_csrf)])
 Decider = Annotated[Principal, signed_in(Permission.LEADS_DECIDE)]
 Judge = Annotated[Principal, signed_in(Permission.JUDGEMENTS_RECORD)]
+Reviewer = Annotated[Principal, signed_in(Permission.LEADS_REVIEW)]
 Words = Annotated[str, Form(max_length=4000)]
 Short = Annotated[str, Form(max_length=500)]
 
@@ -108,6 +114,45 @@ def decide(
     except Problem as exc:
         return refusal(request, principal, exc, what="lead")
     return _lead_answer(request, session, principal, lead_id, purpose_id)
+
+
+@router.post("/leads/{lead_id}/override-review")
+def review_override(
+    request: Request,
+    session: SessionDep,
+    engine: EngineDep,
+    principal: Reviewer,
+    lead_id: str,
+    verdict: Short = "",
+    reason: Words = "",
+    purpose: Short = "",
+) -> Response:
+    """Record a supervisor's review of a lead's overrides (never their own); back to the inbox."""
+    purpose_id = purpose_of(request, purpose)
+    lead_id = lead_id[:40]
+    try:
+        if verdict not in ("agree", "disagree"):
+            raise Problem(422, "review-invalid", "Say whether the override stands or not.")
+        body = _validated(OverrideReviewCreate, {"agree": verdict == "agree", "reason": reason})
+        assert isinstance(body, OverrideReviewCreate)
+        targeting_access.check_decision(
+            session, principal, purpose_id, lead_id, action="leads.override_review"
+        )
+        session.rollback()  # as the API: the check holds no lock, the flow owns its transaction
+        try:
+            decisions.review_override(
+                engine,
+                principal=principal,
+                purpose_id=purpose_id,
+                lead_id=lead_id,
+                agree=body.agree,
+                reason=body.reason,
+            )
+        except TargetingError as exc:
+            raise Problem(400, "review-invalid", str(exc)) from exc
+    except Problem as exc:
+        return refusal(request, principal, exc, what="lead")
+    return RedirectResponse(f"/inbox?purpose={quote(purpose_id or '')}&reviewed=1", status_code=303)
 
 
 @router.post("/leads/{lead_id}/close")

@@ -6,15 +6,18 @@ Three lists, each shown only to a role whose permissions match it:
   (``CITIZENSHIP_REVIEW``, ``IDENTITY_CONFIRMATION``), from ``targeting.access.list_leads``
   and each lead's ``targeting.access.read_lead``;
 - overrides (``leads.decide``): current leads on which a person overrode a recommendation
-  (lead events ``OVERRODE``), newest first; only the lead IDs are looked up here, each lead
-  is then read through ``targeting.access.read_lead`` (area, purpose, policy, audit), and
-  its history shows who overrode what and why;
+  (lead events ``OVERRODE``) that no second person has reviewed yet, newest first; only
+  the lead IDs are looked up here, each lead is then read through
+  ``targeting.access.read_lead`` (area, purpose, policy, audit), and its history shows who
+  overrode what and why. A supervisor (``leads.review``) answers them from here: the
+  override stands or not, with a reason (``targeting.decisions.review_override``, never
+  one's own); a reviewed override leaves the inbox;
 - identity judgements left open (``judgements.record``): judgements of ``UNSURE`` still in
   force, from ``persons.review_access.list_judgements`` (both sides visible to the user).
 
-Nothing marks an item as handled yet: an override stays listed until its lead is retired,
-and an UNSURE judgement until a newer judgement supersedes it. Each read is audited by its
-access function; the page itself is a ``web.inbox`` event with the counts it showed.
+A lead review leaves the inbox when its lead leaves HELD, an UNSURE judgement when a newer
+judgement supersedes it. Each read is audited by its access function; the page itself is
+a ``web.inbox`` event with the counts it showed.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from immigrationos.apikit.deps import PageParams, SessionDep, audit
@@ -35,6 +38,7 @@ from immigrationos.persons import review_access
 from immigrationos.persons.schemas import JudgementRead
 from immigrationos.resolution import identity
 from immigrationos.targeting import access as targeting_access
+from immigrationos.targeting import decisions as targeting_decisions
 from immigrationos.targeting.models import Lead, LeadEvent
 from immigrationos.targeting.schemas import LeadEventRead, LeadRead
 from immigrationos.web.deps import purpose_of, signed_in
@@ -82,14 +86,19 @@ def lead_reviews(session: Session, principal: Principal, purpose: str | None) ->
 
 
 def overridden_ids(session: Session, principal: Principal) -> list[str]:
-    """Return the IDs of current leads of the user's area with an override, newest first."""
-    last = func.max(LeadEvent.at)
+    """Return the IDs of current leads of the user's area with an override no one reviewed.
+
+    Newest first. An override is answered by a later ``REVIEWED`` event (event IDs grow).
+    """
+    last_override = func.max(case((LeadEvent.kind == "OVERRODE", LeadEvent.id)))
+    last_review = func.coalesce(func.max(case((LeadEvent.kind == "REVIEWED", LeadEvent.id))), 0)
     query = (
         select(LeadEvent.lead_id)
         .join(Lead, Lead.lead_id == LeadEvent.lead_id)
-        .where(LeadEvent.kind == "OVERRODE", Lead.retired_at.is_(None))
+        .where(LeadEvent.kind.in_(("OVERRODE", "REVIEWED")), Lead.retired_at.is_(None))
         .group_by(LeadEvent.lead_id)
-        .order_by(last.desc(), LeadEvent.lead_id)
+        .having(last_override > last_review)
+        .order_by(last_override.desc(), LeadEvent.lead_id)
         .limit(INBOX_LIMIT)
     )
     area = principal.area()
@@ -104,7 +113,7 @@ def overrides(session: Session, principal: Principal, purpose: str | None) -> li
     for lead_id in overridden_ids(session, principal):
         lead = _read(session, principal, purpose, lead_id)
         if lead is not None:
-            events = [e for e in lead.history if e.kind == "OVERRODE"]
+            events = targeting_decisions.unreviewed_overrides(list(lead.history))
             found.append(Awaiting(lead, [], events))
     return found
 
@@ -160,4 +169,5 @@ def inbox(
         overridden=overridden,
         judgements=judgements,
         is_person=identity.is_person_id,
+        may_review=principal.can(Permission.LEADS_REVIEW),
     )

@@ -218,6 +218,31 @@ def events_of(*, session: Session, lead_id: str) -> list[LeadEvent]:
     return list(session.scalars(query))
 
 
+def get_leads(*, session: Session, lead_ids: Sequence[str]) -> dict[str, Lead]:
+    """Return the leads of some IDs (retired ones too) by ID; missing IDs are left out."""
+    found: dict[str, Lead] = {}
+    ids = list(dict.fromkeys(lead_ids))
+    for start in range(0, len(ids), WRITE_CHUNK):
+        chunk = ids[start : start + WRITE_CHUNK]
+        found.update(
+            (lead.lead_id, lead)
+            for lead in session.scalars(select(Lead).where(Lead.lead_id.in_(chunk)))
+        )
+    return found
+
+
+def events_of_leads(*, session: Session, lead_ids: Sequence[str]) -> dict[str, list[LeadEvent]]:
+    """Return the histories of some leads, each oldest first."""
+    found: dict[str, list[LeadEvent]] = {}
+    ids = list(dict.fromkeys(lead_ids))
+    for start in range(0, len(ids), WRITE_CHUNK):
+        chunk = ids[start : start + WRITE_CHUNK]
+        query = select(LeadEvent).where(LeadEvent.lead_id.in_(chunk)).order_by(LeadEvent.id)
+        for event in session.scalars(query):
+            found.setdefault(event.lead_id, []).append(event)
+    return found
+
+
 def insert_leads(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert new leads (executemany, in chunks)."""
     for start in range(0, len(rows), WRITE_CHUNK):

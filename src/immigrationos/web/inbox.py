@@ -4,11 +4,11 @@ Three lists, each shown only to a role whose permissions match it:
 
 - lead reviews (``leads.decide``): HELD leads whose safeguards opened a review
   (``CITIZENSHIP_REVIEW``, ``IDENTITY_CONFIRMATION``), from ``targeting.access.list_leads``
-  and each lead's ``targeting.access.read_lead``;
+  and the leads' ``targeting.access.read_leads``;
 - overrides (``leads.decide``): current leads on which a person overrode a recommendation
   (lead events ``OVERRODE``) that no second person has reviewed yet, newest first; only
-  the lead IDs are looked up here, each lead is then read through
-  ``targeting.access.read_lead`` (area, purpose, policy, audit), and its history shows who
+  the lead IDs are looked up here, the leads are then read through
+  ``targeting.access.read_leads`` (area, purpose, policy, audit of each), and its history shows who
   overrode what and why. A supervisor (``leads.review``) answers them from here: the
   override stands or not, with a reason (``targeting.decisions.review_override``, never
   one's own); a reviewed override leaves the inbox;
@@ -23,7 +23,7 @@ a ``web.inbox`` event with the counts it showed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -59,13 +59,6 @@ class Awaiting:
     events: list[LeadEventRead]
 
 
-def _read(session: Session, principal: Principal, purpose: str | None, lead_id: str) -> Any:
-    try:
-        return targeting_access.read_lead(session, principal, purpose, lead_id)
-    except Problem:
-        return None  # the read's refusal is audited; the inbox shows what may be read
-
-
 def reviews_of(lead: LeadRead) -> list[str]:
     """Return the reviews a lead's safeguards opened (names, in order, once each)."""
     found = [s.get("review") for s in lead.explanation.get("safeguards") or []]
@@ -77,12 +70,10 @@ def lead_reviews(session: Session, principal: Principal, purpose: str | None) ->
     held = targeting_access.list_leads(
         session, principal, purpose, PageParams(limit=INBOX_LIMIT, offset=0), state="HELD"
     )
-    found = []
-    for summary in held.items:
-        lead = _read(session, principal, purpose, summary.lead_id)
-        if lead is not None and reviews_of(lead):
-            found.append(Awaiting(lead, reviews_of(lead), []))
-    return found
+    leads = targeting_access.read_leads(
+        session, principal, purpose, [s.lead_id for s in held.items]
+    )
+    return [Awaiting(lead, reviews_of(lead), []) for lead in leads if reviews_of(lead)]
 
 
 def overridden_ids(session: Session, principal: Principal) -> list[str]:
@@ -109,13 +100,13 @@ def overridden_ids(session: Session, principal: Principal) -> list[str]:
 
 def overrides(session: Session, principal: Principal, purpose: str | None) -> list[Awaiting]:
     """Return leads whose recommendation was overridden, with the overrides from their history."""
-    found = []
-    for lead_id in overridden_ids(session, principal):
-        lead = _read(session, principal, purpose, lead_id)
-        if lead is not None:
-            events = targeting_decisions.unreviewed_overrides(list(lead.history))
-            found.append(Awaiting(lead, [], events))
-    return found
+    leads = targeting_access.read_leads(
+        session, principal, purpose, overridden_ids(session, principal)
+    )
+    return [
+        Awaiting(lead, [], targeting_decisions.unreviewed_overrides(list(lead.history)))
+        for lead in leads
+    ]
 
 
 def open_judgements(

@@ -1,9 +1,9 @@
 """The map of leads: the user's leads placed on the bundled US basemap, and selection by shape.
 
 Leads come from ``targeting.access.list_leads`` (area, purpose, data-use policy, the
-``leads.list`` event) and each lead's addresses from ``targeting.access.read_lead`` (its
-own ``leads.read`` event, the policy's redaction applied): the map shows an address, so
-placing a lead is reading it. The best candidate address (highest confidence) is placed
+``leads.list`` event) and their addresses from ``targeting.access.read_leads`` (a
+``leads.read`` event per lead, the policy's redaction applied, all in one transaction):
+the map shows an address, so placing a lead is reading it. The best candidate address (highest confidence) is placed
 by the platform's offline geocoder at its ZIP, city or state and projected as the basemap
 was (``web.geo``). At most ``MAP_LIMIT`` leads are placed, highest score first; the
 filters narrow the set. A shape drawn on the map is sent back as points in map pixels and
@@ -84,14 +84,10 @@ def map_leads(
     queue = targeting_access.list_leads(
         session, principal, purpose, PageParams(limit=MAP_LIMIT, offset=0), **filters
     )
-    placed = []
-    for summary in queue.items:
-        try:
-            lead = targeting_access.read_lead(session, principal, purpose, summary.lead_id)
-        except Problem:
-            continue  # changed since the queue was read; the read's refusal is audited
-        placed.append(place(lead))
-    return queue.total, placed
+    leads = targeting_access.read_leads(
+        session, principal, purpose, [summary.lead_id for summary in queue.items]
+    )
+    return queue.total, [place(lead) for lead in leads]
 
 
 def _filters(principal: Principal, state: str, priority: str, area: str) -> dict[str, Any]:

@@ -60,10 +60,12 @@ def render_pdf(
     from weasyprint import HTML  # imported here: loading Pango costs ~0.5 s at import
 
     html = render_html(template, {**context, "document_title": title}, search=search)
-    document = HTML(string=html, base_url=str(TEMPLATES))
-    pdf = document.write_pdf(
-        metadata={"title": title, "creator": "ImmigrationOS", "producer": "WeasyPrint"}
-    )
+    document = HTML(string=html, base_url=str(TEMPLATES)).render()
+    # WeasyPrint takes metadata on the rendered document, not as a write_pdf option
+    # (an unknown option is only logged, and the title was lost).
+    document.metadata.title = title
+    document.metadata.generator = "ImmigrationOS"
+    pdf = document.write_pdf()
     if pdf is None:  # write_pdf returns bytes when no target is given
         raise RuntimeError(f"WeasyPrint produced no PDF for {template}")
     return bytes(pdf)

@@ -122,9 +122,8 @@ def places_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-@pytest.fixture()
-def world(api: Api, tmp_path: Path, lake_dir: Path, places_file: Path) -> OpsWorld:  # noqa: F811
-    """Four persons with OPEN leads, and users: officers, supervisors, analyst, oversight."""
+def make_world(api: Api, tmp_path: Path, lake_dir: Path) -> OpsWorld:  # noqa: F811
+    """Build the four persons with OPEN leads, and users of each role with their purposes."""
     leads = ops_world.build(api.engine, tmp_path / "in", lake_dir)
     found = OpsWorld(api=api, folder=tmp_path, lake_dir=lake_dir, leads=leads)
     roles = {
@@ -140,3 +139,9 @@ def world(api: Api, tmp_path: Path, lake_dir: Path, places_file: Path) -> OpsWor
             found.purposes[label] = make_purpose(api, user, f"C-{label}")
     found.purposes["oversight"] = found.purposes["analyst"]
     return found
+
+
+@pytest.fixture()
+def world(api: Api, tmp_path: Path, lake_dir: Path, places_file: Path) -> OpsWorld:  # noqa: F811
+    """Four persons with OPEN leads, and users: officers, supervisors, analyst, oversight."""
+    return make_world(api, tmp_path, lake_dir)

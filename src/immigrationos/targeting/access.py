@@ -269,6 +269,28 @@ def close_lead(
     return read_lead(session, principal, purpose, lead_id)
 
 
+def _unservable(ctx: UseContext, lead: Lead) -> Decision | None:
+    """Return the refusal of a lead whose every record is refused, or None if it is served."""
+    evidence = list(json.loads(lead.evidence))
+    if not evidence:
+        return None
+    decisions = _decisions(ctx, {_source(r) for r in evidence})
+    if any(d.allowed for d in decisions.values()):
+        return None
+    return decisions[_source(evidence[0])]
+
+
+def _refuse_unservable(
+    session: Session, principal: Principal, purpose: str | None, lead_id: str, first: Decision
+) -> Problem:
+    if not first.reveal_existence:
+        return _refuse_missing(session, principal, purpose, lead_id, first.rule)
+    return lawful.refuse_decision(
+        session, principal, first, action="leads.read", purpose=purpose,
+        resource_type="lead", resource_id=lead_id,
+    )  # fmt: skip
+
+
 def _served(
     session: Session,
     principal: Principal,
@@ -288,13 +310,9 @@ def _served(
     refused = _refused(decisions)
     visible = [r for r in evidence if _source(r) not in refused]
     if evidence and not visible:
-        first = refused[_source(evidence[0])]
-        if not first.reveal_existence:
-            raise _refuse_missing(session, principal, purpose, lead_id, first.rule)
-        raise lawful.refuse_decision(
-            session, principal, first, action="leads.read", purpose=purpose,
-            resource_type="lead", resource_id=lead_id,
-        )  # fmt: skip
+        raise _refuse_unservable(
+            session, principal, purpose, lead_id, refused[_source(evidence[0])]
+        )
     cut = [r for r in refs_in(explanation) | set(evidence) if _source(r) in refused]
     audit(
         session,
@@ -366,17 +384,22 @@ def read_leads(
     ctx = lawful.use_context(session, principal, purpose, action="leads.read", resource_type="lead")
     leads = targeting_service.get_leads(session=session, lead_ids=lead_ids)
     histories = targeting_service.events_of_leads(session=session, lead_ids=list(leads))
-    served = []
-    for lead_id in lead_ids:
-        lead = leads.get(lead_id)
-        if lead is None or not in_area(principal, lead.field_office):
-            continue
-        try:
-            served.append(
-                _served(session, principal, purpose, ctx, lead, histories.get(lead_id, []))
-            )
-        except Problem:
-            continue  # audited as a refusal; the page shows what may be read
+    readable = [
+        leads[i] for i in lead_ids if i in leads and in_area(principal, leads[i].field_office)
+    ]
+    # Refusals first: each is audited in a transaction of its own, which must not wait on
+    # this session's audit appends (the chain admits one writer at a time).
+    kept = []
+    for lead in readable:
+        refusal = _unservable(ctx, lead)
+        if refusal is None:
+            kept.append(lead)
+        else:
+            _refuse_unservable(session, principal, purpose, lead.lead_id, refusal)
+    served = [
+        _served(session, principal, purpose, ctx, lead, histories.get(lead.lead_id, []))
+        for lead in kept
+    ]
     session.commit()
     return served
 

@@ -1,6 +1,6 @@
 """The supervisors' inbox: what awaits a second person.
 
-Three lists, each shown only to a role whose permissions match it:
+Four lists, each shown only to a role whose permissions match it:
 
 - lead reviews (``leads.decide``): HELD leads whose safeguards opened a review
   (``CITIZENSHIP_REVIEW``, ``IDENTITY_CONFIRMATION``), from ``targeting.access.list_leads``
@@ -12,6 +12,9 @@ Three lists, each shown only to a role whose permissions match it:
   overrode what and why. A supervisor (``leads.review``) answers them from here: the
   override stands or not, with a reason (``targeting.decisions.review_override``, never
   one's own); a reviewed override leaves the inbox;
+- operations awaiting approval (``operations.approve``): requested operations of the
+  user's area that another user requested and the user has not approved yet, from
+  ``operations.access.list_operations`` (each opens its page to approve or reject);
 - identity judgements left open (``judgements.record``): judgements of ``UNSURE`` still in
   force, from ``persons.review_access.list_judgements`` (both sides visible to the user).
 
@@ -34,6 +37,8 @@ from immigrationos.apikit.deps import PageParams, SessionDep, audit
 from immigrationos.apikit.problems import Problem
 from immigrationos.auth.permissions import Permission
 from immigrationos.auth.principal import Principal
+from immigrationos.operations import access as ops_access
+from immigrationos.operations.schemas import OperationSummary
 from immigrationos.persons import review_access
 from immigrationos.persons.schemas import JudgementRead
 from immigrationos.resolution import identity
@@ -109,6 +114,20 @@ def overrides(session: Session, principal: Principal, purpose: str | None) -> li
     ]
 
 
+def operations_awaiting(
+    session: Session, principal: Principal, purpose: str | None
+) -> list[OperationSummary]:
+    """Return requested operations the user may approve: not their own, not yet approved by them."""
+    found = ops_access.list_operations(
+        session, principal, purpose, PageParams(limit=INBOX_LIMIT, offset=0), status="REQUESTED"
+    )
+    return [
+        o
+        for o in found.items
+        if o.requested_by != principal.actor and principal.actor not in o.approvers
+    ]
+
+
 def open_judgements(
     session: Session, principal: Principal, purpose: str | None
 ) -> list[JudgementRead]:
@@ -136,6 +155,11 @@ def inbox(
             if principal.can(Permission.JUDGEMENTS_RECORD)
             else None
         )
+        awaiting_ops = (
+            operations_awaiting(session, principal, purpose_id)
+            if principal.can(Permission.OPERATIONS_APPROVE)
+            else None
+        )
     except Problem as exc:
         return refusal(request, principal, exc, what="lead")
     audit(
@@ -148,6 +172,7 @@ def inbox(
             "reviews": [a.lead.lead_id for a in reviews],
             "overrides": [a.lead.lead_id for a in overridden],
             "judgements": None if judgements is None else [j.id for j in judgements],
+            "operations": None if awaiting_ops is None else [o.operation_id for o in awaiting_ops],
         },
     )
     session.commit()
@@ -161,4 +186,5 @@ def inbox(
         judgements=judgements,
         is_person=identity.is_person_id,
         may_review=principal.can(Permission.LEADS_REVIEW),
+        operations=awaiting_ops,
     )

@@ -30,11 +30,13 @@ from immigrationos.web import (
     field,
     inbox,
     ingest,
+    operations,
     leads,
     maps,
     oversight,
     persons,
     signin,
+    worksite,
 )
 from immigrationos.web import session as web_session
 from immigrationos.web.deps import PageRefused, UserDep, signed_in
@@ -190,7 +192,7 @@ def mount(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     parts = [signin.router, router, dashboard.router, leads.router, persons.router]
     parts += [actions.router, oversight.router, maps.router, field.router, inbox.router]
-    parts += [ingest.router]
+    parts += [ingest.router, worksite.router, operations.router, operations.actions]
     for part in parts:
         app.include_router(part)
     app.add_exception_handler(web_session.SignInRequired, _signed_out)

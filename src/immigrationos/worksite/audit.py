@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import cache
 
+from immigrationos.worksite.bulk import gc_paused
 from immigrationos.worksite.classification import Policy, classify, get_policy
 from immigrationos.worksite.model import (
     AuditContext,
@@ -97,13 +98,16 @@ def audit_forms(
     checks, employer_checks = _checks(ctx.mode)
     total = len(forms)
     results: list[FormResult] = []
-    for i, form in enumerate(forms, 1):
-        results.append(_audit_one(form, ctx, checks, pol))
-        if on_progress is not None and i % _PROGRESS_EVERY == 0:
-            on_progress(i, total)
     employer_findings: list[Finding] = []
-    for check in employer_checks:
-        employer_findings.extend(classify(f, pol) for f in check(forms, ctx))
+    # The audit builds many small objects and no cycles: the cyclic collector walking
+    # every finding so far costs 30-50 % of the time for nothing to collect.
+    with gc_paused():
+        for i, form in enumerate(forms, 1):
+            results.append(_audit_one(form, ctx, checks, pol))
+            if on_progress is not None and i % _PROGRESS_EVERY == 0:
+                on_progress(i, total)
+        for check in employer_checks:
+            employer_findings.extend(classify(f, pol) for f in check(forms, ctx))
     if on_progress is not None:
         on_progress(total, total)
     return AuditResult(

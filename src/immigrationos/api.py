@@ -24,7 +24,10 @@ from immigrationos.apikit import problems
 from immigrationos.audit import views as audit_views
 from immigrationos.auth import views as auth_views
 from immigrationos.cases import views as cases_views
+from immigrationos.custody import views as custody_views
 from immigrationos.db.engine import get_engine
+from immigrationos.documents import views as documents_views
+from immigrationos.operations import views as operations_views
 from immigrationos.persons import views as persons_views
 from immigrationos.policy import service as policy_service
 from immigrationos.policy import views as policy_views
@@ -32,6 +35,7 @@ from immigrationos.records import views as records_views
 from immigrationos.sources import views as sources_views
 from immigrationos.targeting import views as targeting_views
 from immigrationos.web import views as web_views
+from immigrationos.worksite import views as worksite_views
 
 API_PREFIX = "/api/v1"
 # Every domain's router, in the order they are mounted under API_PREFIX.
@@ -45,6 +49,10 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     persons_views.review_router,
     targeting_views.router,
     cases_views.router,
+    custody_views.router,
+    documents_views.router,
+    operations_views.router,
+    worksite_views.router,
     audit_views.router,
 )
 

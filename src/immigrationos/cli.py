@@ -24,11 +24,14 @@ from rich.table import Table
 from immigrationos import (
     __version__,
     cli_cases,
+    cli_custody,
+    cli_documents,
     cli_operations,
     cli_persons,
     cli_platform,
     cli_resolution,
     cli_targeting,
+    cli_worksite,
     demo_accounts,
 )
 from immigrationos.auth.principal import Principal
@@ -351,7 +354,10 @@ cli_persons.register(app)
 cli_resolution.register(app)
 cli_targeting.register(app)
 cli_cases.register(app)
+cli_custody.register(app)
+cli_documents.register(app)
 cli_operations.register(app)
+cli_worksite.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

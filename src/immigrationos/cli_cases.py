@@ -107,6 +107,13 @@ def case_recheck(
     except cases_flows.CaseError as exc:
         err.print(f"[red]refused:[/] {exc.detail}")
         raise typer.Exit(2) from exc
-    for outcome in halted:
-        console.print(f"case {outcome.case.case_id} halted: {outcome.case.state}")
-    console.print(f"{len(halted)} case(s) halted")
+    print_rechecked(halted)
+
+
+def print_rechecked(outcomes: list[cases_flows.TransitionOutcome]) -> None:
+    """Print what a re-check did to each case: halted for review, or moved (self-departed)."""
+    halted = [o for o in outcomes if o.halted]
+    for outcome in outcomes:
+        verb = "halted" if outcome.halted else "moved"
+        console.print(f"case {outcome.case.case_id} {verb}: {outcome.case.state}")
+    console.print(f"{len(halted)} case(s) halted, {len(outcomes) - len(halted)} moved")

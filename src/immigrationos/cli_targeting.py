@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from immigrationos import cli_persons
+from immigrationos import cli_cases, cli_persons
 from immigrationos.apikit.problems import Problem
 from immigrationos.auth.principal import Principal
 from immigrationos.cases import flows as cases_flows
@@ -75,9 +75,8 @@ def recheck_cases(*, purpose_id: str, as_of: dt.date) -> None:
     except cases_flows.CaseError as exc:
         err.print(f"[yellow]open cases not re-checked:[/] {exc.detail}")
         return
-    for outcome in halted:
-        console.print(f"case {outcome.case.case_id} halted: {outcome.case.state}")
-    console.print(f"open cases re-checked: {len(halted)} halted")
+    console.print("open cases re-checked:")
+    cli_cases.print_rechecked(halted)
 
 
 def run_targeting(*, purpose_id: str | None, as_of: str | None) -> targeting_flows.TargetRunSummary:

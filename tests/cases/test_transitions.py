@@ -10,6 +10,7 @@ from immigrationos.auth.permissions import Permission, has_permission
 from immigrationos.cases import machine
 from immigrationos.cases.machine import CaseState
 
+from . import world as case_world
 from .conftest import World
 
 PERSON_MOVES = [t for t in machine.TRANSITIONS if machine.SYSTEM not in t.roles]
@@ -40,6 +41,8 @@ def _take(world: World, role: str, case_id: str, name: str, version: int, reason
 
 def test_every_transition_is_taken_by_each_role_the_table_allows(world: World) -> None:
     case_id = world.accept()["case_id"]
+    # Removal needs a final order (custody/removal.py).
+    case_world.add_final_order(world.api.engine, world.folder / "order", world.lake_dir)
     taken = 0
     for move in PERSON_MOVES:
         for role in sorted(move.roles):
@@ -135,6 +138,7 @@ def test_unknown_and_unavailable_transitions_say_what_is_possible(world: World) 
 
 def test_the_whole_path_from_a_lead_to_removal(world: World) -> None:
     case_id = world.accept()["case_id"]
+    case_world.add_final_order(world.api.engine, world.folder / "order", world.lake_dir)
     officer = world.users["OFFICER"]
     assigned = world.post("SUPERVISOR", f"/cases/{case_id}/assign",
                           {"officer_id": officer.id, "version": 1})  # fmt: skip

@@ -65,3 +65,53 @@ def add_us_passport(
     clusters = {**(others or {}), **CLUSTERS}
     clusters["teodoro"] = [*CLUSTERS["teodoro"], "dos_passports:PP-T1"]
     resolve(engine, lake_dir, clusters)
+
+
+EOIR_HEADER = (
+    "record_id,a_number,given_name,family_name,birth_date,nationality,nta_date,court,"
+    "status,decision_date,in_absentia,appeal_pending\n"
+)
+
+
+def eoir_row(
+    record_id: str,
+    status: str,
+    decided: str,
+    *,
+    absentia: bool = False,
+    appeal: bool = False,
+    a_number: str = "A123456789",
+) -> str:
+    """Return one EOIR row of Teodoro's (CSV, with its newline)."""
+    flags = f"{'true' if absentia else 'false'},{'true' if appeal else 'false'}"
+    return (
+        f"{record_id},{a_number},TEODORO,BALTHAZAR-KWIATEK,1985-04-09,GTM,2024-01-10,"
+        f"LOS ANGELES,{status},{decided},{flags}\n"
+    )
+
+
+def add_records(
+    engine: Engine,
+    folder: Path,
+    lake_dir: Path,
+    files: dict[str, str],
+    refs: list[str],
+    others: dict[str, list[str]] | None = None,
+) -> None:
+    """Ingest ``files`` (source -> CSV text) and resolve ``refs`` into Teodoro's person.
+
+    ``refs`` are all the records added to him so far (a resolution run replaces the last).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for source, text in files.items():
+        (folder / f"{source}.csv").write_text(text, encoding="utf-8")
+    ingest_flows.ingest_directory(folder, engine=engine, lake_dir=lake_dir, run_by="test")
+    clusters = {**(others or {}), **CLUSTERS}
+    clusters["teodoro"] = [*CLUSTERS["teodoro"], *refs]
+    resolve(engine, lake_dir, clusters)
+
+
+def add_final_order(engine: Engine, folder: Path, lake_dir: Path) -> None:
+    """Give Teodoro a final order of removal (decided 2024-06-03, not appealed)."""
+    rows = EOIR_HEADER + eoir_row("E-T1", "REMOVAL_ORDERED", "2024-06-03")
+    add_records(engine, folder, lake_dir, {"eoir_cases": rows}, ["eoir_cases:E-T1"])

@@ -31,6 +31,9 @@ class Permission(StrEnum):
     # Decisions on a lead, each with its reason: following or overriding a recommendation,
     # closing the lead.
     LEADS_DECIDE = "leads.decide"
+    # The second person: a supervisor's review of an officer's override of a
+    # recommendation (never one's own), which answers it in the inbox.
+    LEADS_REVIEW = "leads.review"
     # Cases (person data; field roles: their area): reading them with their history,
     # opening one from an OPEN lead, assigning one to an officer (and the workload of the
     # office's officers), and moving one along the transition table (cases/machine.py
@@ -39,6 +42,29 @@ class Permission(StrEnum):
     CASES_CREATE = "cases.create"
     CASES_ASSIGN = "cases.assign"
     CASES_TRANSITION = "cases.transition"
+    # Operations (person data: targets and their addresses; field roles: their area):
+    # reading them and one's own routes, requesting one (and cancelling or recording it
+    # executed), approving or rejecting one another user requested (two-person rule).
+    OPERATIONS_READ = "operations.read"
+    OPERATIONS_REQUEST = "operations.request"
+    OPERATIONS_APPROVE = "operations.approve"
+    # Legal documents of a case (documents/forms.py says which role drafts and signs which
+    # form): reading them and their PDFs (person data), generating a draft, signing one.
+    DOCUMENTS_READ = "documents.read"
+    DOCUMENTS_GENERATE = "documents.generate"
+    DOCUMENTS_SIGN = "documents.sign"
+    # Custody (person data; field roles: their area): reading deadlines and their alerts,
+    # bookings, removal eligibility and where a person is held; booking an arrested person
+    # (like Form I-213); post-order custody reviews and recording the facility a person is
+    # held in; the legal facts that decide removal (appeal waived, motion to reopen, stay);
+    # the detainee locator (by A-number and country of birth).
+    CUSTODY_READ = "custody.read"
+    CUSTODY_BOOK = "custody.book"
+    CUSTODY_MANAGE = "custody.manage"
+    CUSTODY_REMOVAL_FACTS = "custody.removal_facts"
+    CUSTODY_LOCATE = "custody.locate"
+    # The dashboard's self-departure counts by field office and week (counts only).
+    DEPARTURES_READ = "departures.read"
     # Reviewers' identity judgements and the review queue (person data), and recording one.
     JUDGEMENTS_READ = "judgements.read"
     JUDGEMENTS_RECORD = "judgements.record"
@@ -68,6 +94,12 @@ class Permission(StrEnum):
     AUDIT_VERIFY = "audit.verify"
     # Oversight's one operational power (the targeting capability comes later).
     TARGETING_SUSPEND = "targeting.suspend"
+    # Worksite (Form I-9) audits and inspections: reading runs, findings, notices and fines
+    # (person data: employees' forms); running an audit of uploaded forms; inspecting
+    # (cross-checks against SSA and USCIS records, notices served on an employer).
+    WORKSITE_READ = "worksite.read"
+    WORKSITE_AUDIT = "worksite.audit"
+    WORKSITE_INSPECT = "worksite.inspect"
 
 
 P = Permission
@@ -87,6 +119,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.PERSONS_READ,
             P.LEADS_READ,
             P.CASES_READ,
+            P.DEPARTURES_READ,
             P.CASES_CREATE,
             P.CASES_TRANSITION,
             P.LEADS_DECIDE,
@@ -110,7 +143,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.PERSONS_READ,
             P.LEADS_READ,
             P.CASES_READ,
+            P.DEPARTURES_READ,
+            P.CUSTODY_READ,
+            P.CUSTODY_BOOK,
+            P.CUSTODY_LOCATE,
+            P.DOCUMENTS_READ,
+            P.DOCUMENTS_GENERATE,
+            P.DOCUMENTS_SIGN,
             P.CASES_TRANSITION,
+            P.OPERATIONS_READ,
+            P.OPERATIONS_REQUEST,
             P.LEADS_DECIDE,
             P.PURPOSES_READ,
             P.PURPOSES_CREATE,
@@ -127,9 +169,21 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.PERSONS_READ,
             P.LEADS_READ,
             P.CASES_READ,
+            P.DEPARTURES_READ,
+            P.CUSTODY_READ,
+            P.CUSTODY_BOOK,
+            P.CUSTODY_MANAGE,
+            P.CUSTODY_LOCATE,
+            P.DOCUMENTS_READ,
+            P.DOCUMENTS_GENERATE,
+            P.DOCUMENTS_SIGN,
             P.CASES_ASSIGN,
             P.CASES_TRANSITION,
+            P.OPERATIONS_READ,
+            P.OPERATIONS_REQUEST,
+            P.OPERATIONS_APPROVE,
             P.LEADS_DECIDE,
+            P.LEADS_REVIEW,
             P.JUDGEMENTS_READ,
             P.JUDGEMENTS_RECORD,
             P.RESOLUTION_READ,
@@ -152,6 +206,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.PERSONS_READ,
             P.LEADS_READ,
             P.CASES_READ,
+            P.DEPARTURES_READ,
+            P.CUSTODY_READ,
+            P.CUSTODY_REMOVAL_FACTS,
+            P.CUSTODY_LOCATE,
+            P.DOCUMENTS_READ,
+            P.DOCUMENTS_GENERATE,
             P.CASES_TRANSITION,
             P.PURPOSES_READ,
             P.PURPOSES_CREATE,
@@ -162,10 +222,32 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         }
     ),
     # Detention staff: the cases of their area and the custody and removal steps of them
-    # (cases/machine.py); the rest of custody comes later.
-    "DETENTION": frozenset(_EVERYONE | {P.CASES_READ, P.CASES_TRANSITION}),
-    # Worksite auditors: Form I-9 audits come later; until then nothing but the policy.
-    "WORKSITE_AUDITOR": frozenset(_EVERYONE),
+    # (cases/machine.py), custody reviews, where each person is held, the locator.
+    "DETENTION": frozenset(
+        _EVERYONE
+        | {
+            P.CASES_READ,
+            P.CASES_TRANSITION,
+            P.DOCUMENTS_READ,
+            P.DOCUMENTS_GENERATE,
+            P.CUSTODY_READ,
+            P.CUSTODY_MANAGE,
+            P.CUSTODY_LOCATE,
+            P.DEPARTURES_READ,
+        }
+    ),
+    # Worksite auditors: Form I-9 audits and inspections of their area, under purposes
+    # they declare (an inspection's cross-checks read SSA and USCIS records).
+    "WORKSITE_AUDITOR": frozenset(
+        _EVERYONE
+        | {
+            P.WORKSITE_READ,
+            P.WORKSITE_AUDIT,
+            P.WORKSITE_INSPECT,
+            P.PURPOSES_READ,
+            P.PURPOSES_CREATE,
+        }
+    ),
     # Oversight reads everything, the audit log included; its one power is to suspend
     # targeting. It cannot create purposes, authorizations or disclosures.
     "OVERSIGHT": frozenset(
@@ -177,6 +259,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.PERSONS_READ,
             P.LEADS_READ,
             P.CASES_READ,
+            P.DEPARTURES_READ,
+            P.CUSTODY_READ,
+            P.OPERATIONS_READ,
+            P.DOCUMENTS_READ,
             P.JUDGEMENTS_READ,
             P.RESOLUTION_READ,
             P.INGEST_READ,
@@ -188,6 +274,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.AUDIT_READ,
             P.AUDIT_VERIFY,
             P.TARGETING_SUSPEND,
+            P.WORKSITE_READ,
         }
     ),
     # Administrators manage accounts and grants; they read no person data (ingest batches
@@ -215,9 +302,14 @@ PERSON_DATA_PERMISSIONS = frozenset(
         P.PERSONS_READ,
         P.LEADS_READ,
         P.CASES_READ,
+        P.OPERATIONS_READ,
+        P.DOCUMENTS_READ,
+        P.CUSTODY_READ,
+        P.CUSTODY_LOCATE,
         P.JUDGEMENTS_READ,
         P.QUARANTINE_READ,
         P.DISCLOSURES_READ,
+        P.WORKSITE_READ,
     }
 )
 

@@ -27,6 +27,8 @@ from immigrationos.cases import machine, recheck
 from immigrationos.cases import service as cases_service
 from immigrationos.cases.machine import CaseState, Check, Transition
 from immigrationos.cases.models import Case, CaseEvent
+from immigrationos.custody import deadlines as custody_deadlines
+from immigrationos.custody import removal as custody_removal
 from immigrationos.db.engine import session_scope
 from immigrationos.persons.access import in_area
 from immigrationos.policy import service as policy_service
@@ -35,6 +37,7 @@ from immigrationos.policy.errors import PurposeError
 from immigrationos.targeting import service as targeting_service
 
 S_CITIZENSHIP = CaseState.CITIZENSHIP_REVIEW.value
+SELF_DEPARTURE = machine.BY_NAME["record_self_departure"]
 
 
 class CaseError(ValueError):
@@ -351,8 +354,17 @@ def move(
         if verdict.halt is not None and chosen.advances:
             cause = f"{chosen.name} refused"
             return _halt(session, principal, purpose_id, case, cause, verdict, checks, version)
+        if Check.REMOVAL_ELIGIBLE in chosen.checks:
+            eligibility = custody_removal.check_case(session, ctx, case, as_of or _today())
+            checks.append(eligibility.as_check())
+            if not eligibility.eligible:
+                raise CaseError(
+                    409, "removal-not-eligible",
+                    f"{transition} refused for case {case_id}: {eligibility.detail}",
+                )  # fmt: skip
         target = machine.target_of(chosen, case.halted_from)
-        values = {"state": target.value, "halted_from": None, "updated_at": dt.datetime.now(dt.UTC)}
+        now = dt.datetime.now(dt.UTC)
+        values = {"state": target.value, "halted_from": None, "updated_at": now}
         if not cases_service.write_if_current(
             session=session, case_id=case_id, seen_version=version, values=values
         ):
@@ -363,10 +375,14 @@ def move(
             to_state=target.value, reason=reason, checks=checks, version=version + 1,
         )  # fmt: skip
         cases_service.add_event(session=session, event=event)
+        deadlines = custody_deadlines.on_transition(
+            session, case, chosen.name, target.value, principal.actor, now
+        )
         _audit(
             session, principal, "cases.transition", case_id, purpose_id,
             {"transition": chosen.name, "from_state": case.state, "to_state": target.value,
-             "reason": reason, "checks": checks, "version": version + 1},
+             "reason": reason, "checks": checks, "version": version + 1,
+             "deadlines": [{"kind": d.kind, "status": d.status} for d in deadlines]},
         )  # fmt: skip
         session.commit()
         _detach(session, case, event)
@@ -434,7 +450,9 @@ def recheck_open_cases(
     The step to run after new records arrive (ingest, resolution, a targeting run): a
     citizenship record then halts the case at once, not only at its next transition.
     Each case is checked and halted in its own transaction; a case someone changes at the
-    same moment is left to that change, which runs the same check.
+    same moment is left to that change, which runs the same check. A confirmed departure
+    (an I-94 departure, a confirmed self-reported departure) moves a case not in custody
+    to ``self_departed`` instead of halting it (the outcome's ``halted`` is False).
     """
     day = as_of or _today()
     with session_scope(engine) as session:
@@ -455,6 +473,10 @@ def recheck_open_cases(
             verdict = recheck.evaluate(session, ctx, case.person_id, day, case.lead_id)
             if verdict.halt is None:
                 continue
+            departed = verdict.departure is not None and verdict.halt != "citizenship"
+            if departed and case.state in SELF_DEPARTURE.sources:
+                halted.append(_self_departed(session, principal, purpose_id, case, verdict))
+                continue
             cause = "safeguards re-evaluated on new records"
             checks = [verdict.as_check()]
             try:
@@ -465,6 +487,66 @@ def recheck_open_cases(
                 continue  # already in that review, or changed meanwhile
             halted.append(outcome)
     return halted
+
+
+def _self_departed(
+    session: Session,
+    principal: Principal,
+    purpose_id: str | None,
+    case: Case,
+    verdict: recheck.Recheck,
+) -> TransitionOutcome:
+    """Move a case to ``self_departed`` on the person's confirmed departure; audit it."""
+    departure = verdict.departure
+    assert departure is not None
+    target = SELF_DEPARTURE.target
+    assert target is not None
+    now = dt.datetime.now(dt.UTC)
+    values = {"state": target.value, "halted_from": None, "updated_at": now}
+    if not cases_service.write_if_current(
+        session=session, case_id=case.case_id, seen_version=case.version, values=values
+    ):
+        session.rollback()
+        raise _stale(_visible_case(session, principal, case.case_id), case.version)
+    evidence = ", ".join(departure.evidence)
+    why = f"confirmed departure: {departure.kind} on {departure.day} ({evidence})"
+    checks = [verdict.as_check()]
+    event = _event(
+        case, principal, "TRANSITION", transition=SELF_DEPARTURE.name, from_state=case.state,
+        to_state=target.value, reason=why, checks=checks, version=case.version + 1,
+    )  # fmt: skip
+    cases_service.add_event(session=session, event=event)
+    deadlines = custody_deadlines.on_transition(
+        session, case, SELF_DEPARTURE.name, target.value, principal.actor, now
+    )
+    _audit(
+        session, principal, "cases.transition", case.case_id, purpose_id,
+        {"transition": SELF_DEPARTURE.name, "from_state": case.state, "to_state": target.value,
+         "reason": why, "checks": checks, "version": case.version + 1, "automatic": True,
+         "departure": {"kind": departure.kind, "day": str(departure.day),
+                       "evidence": list(departure.evidence)},
+         "deadlines": [{"kind": d.kind, "status": d.status} for d in deadlines]},
+    )  # fmt: skip
+    session.commit()
+    _detach(session, case, event)
+    return TransitionOutcome(case, event, False, verdict)
+
+
+def halt_for_review(
+    session: Session,
+    principal: Principal,
+    purpose_id: str | None,
+    case: Case,
+    cause: str,
+    verdict: recheck.Recheck,
+    checks: list[dict[str, Any]],
+) -> TransitionOutcome:
+    """Halt a case for the review ``verdict`` calls for, in the caller's session; commit.
+
+    For steps outside the table that find what the safeguards guard against (a citizenship
+    claim at booking): what the caller added to the session commits with the halt.
+    """
+    return _halt(session, principal, purpose_id, case, cause, verdict, checks, case.version)
 
 
 def is_open(case: Case) -> bool:

@@ -55,6 +55,9 @@ class Check(StrEnum):
     SAFEGUARDS = "SAFEGUARDS"
     # The case has an assigned officer, and an officer acting on it is that officer.
     ASSIGNED_OFFICER = "ASSIGNED_OFFICER"
+    # Removal rests on a final order (or a reinstated one, or expedited removal where the
+    # removal policy allows it): custody/removal.py.
+    REMOVAL_ELIGIBLE = "REMOVAL_ELIGIBLE"
 
 
 FIRST_STATE = S.INVESTIGATION
@@ -100,8 +103,10 @@ def _t(
     advances: bool,
     summary: str,
     assigned: bool = False,
+    extra: tuple[Check, ...] = (),
 ) -> Transition:
-    checks = (Check.ASSIGNED_OFFICER, Check.SAFEGUARDS) if assigned else (Check.SAFEGUARDS,)
+    base = (Check.ASSIGNED_OFFICER, Check.SAFEGUARDS) if assigned else (Check.SAFEGUARDS,)
+    checks: tuple[Check, ...] = (*base, *extra)
     return Transition(
         name, frozenset(sources), target, frozenset(roles), reason, checks, advances, summary
     )
@@ -142,10 +147,11 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("record_final_order", [S.IN_PROCEEDINGS], S.FINAL_ORDER, ["LEGAL"],
        reason=True, advances=True, summary="an order of removal became final"),
     _t("schedule_removal", [S.FINAL_ORDER], S.REMOVAL_SCHEDULED, ["SUPERVISOR", "DETENTION"],
-       reason=False, advances=True, summary="removal is scheduled (travel document, flight)"),
+       reason=False, advances=True, extra=(Check.REMOVAL_ELIGIBLE,),
+       summary="removal is scheduled (travel document, flight)"),
     _t("record_removal", [S.REMOVAL_SCHEDULED], S.REMOVED,
        ["OFFICER", "SUPERVISOR", "DETENTION"], reason=False, advances=True,
-       summary="the removal was executed"),
+       extra=(Check.REMOVAL_ELIGIBLE,), summary="the removal was executed"),
     # Exits: protective or closing; never refused by the safeguards.
     _t("record_self_departure", _NOT_IN_CUSTODY, S.SELF_DEPARTED,
        ["ANALYST", "OFFICER", "SUPERVISOR"], reason=True, advances=False,

@@ -14,6 +14,7 @@ cost a whole run; it can only hold a finding, and the next targeting run still a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
@@ -35,8 +36,12 @@ from immigrationos.targeting.leads import ssn_owners
 from immigrationos.targeting.policy import load_policy
 from immigrationos.targeting.records import PersonRecord, from_stored
 from immigrationos.targeting.safeguards import Effect, LeadState
+from immigrationos.targeting.status import Fact, derive_status
 
 CITIZENSHIP = "CITIZENSHIP_EVIDENCE"
+DEPARTED = "DEPARTED"
+# The exits that are a person's own departure (a removal is the case's own end).
+DEPARTURE_KINDS = frozenset(("I94_DEPARTURE", "CONFIRMED_SELF_DEPARTURE"))
 SSN_FIELDS = ("ssn", "employee_tin")
 
 
@@ -45,6 +50,9 @@ class Recheck:
     """What the safeguards say of a case's person now.
 
     ``halt`` is None when they clear the person, else ``citizenship`` or ``safeguards``.
+    ``departure`` is the person's confirmed departure (an I-94 departure after the last
+    arrival, or a confirmed self-reported departure) with no sign of presence since,
+    when the ``DEPARTED`` safeguard fired on it.
     """
 
     person_id: str | None
@@ -52,6 +60,7 @@ class Recheck:
     halt: str | None
     detail: str
     safeguards: tuple[str, ...]
+    departure: Fact | None = None
 
     def as_check(self) -> dict[str, object]:
         """Return the check as a case event records it."""
@@ -138,6 +147,10 @@ def evaluate(
         withheld_citizenship=current in protected,
     )
     found = verdict(evaluation, current)
+    if DEPARTED in found.safeguards:
+        last_exit = derive_status(records_of[current], as_of).presence.last_exit
+        if last_exit is not None and last_exit.kind in DEPARTURE_KINDS:
+            found = dataclasses.replace(found, departure=last_exit)
     lead = targeting_service.get_lead(session=session, lead_id=lead_id) if lead_id else None
     if found.halt is None and lead is not None and lead.state in ("HELD", "SUPPRESSED"):
         fired = ", ".join(json.loads(lead.safeguards)) or "none"

@@ -1,1 +1,2 @@
-"""Custody optimisation: detention placement and removal flight assignment."""
+"""Custody: booking, legal deadlines, removal eligibility, self-departure, the detainee
+locator (docs/custody.md); detention placement and removal flight assignment."""

@@ -1,0 +1,76 @@
+"""Every custody route writes an audit event naming the actor and, for person data, the
+purpose (the custody part of tests/api/test_audit_completeness.py, self-contained)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from cases.conftest import World
+from immigrationos.api import iter_routes
+from immigrationos.cases.machine import CaseState
+
+from .conftest import at_state, take
+from .test_booking import COMPLETE
+from .test_locator import FACILITY
+
+
+def test_every_custody_route_is_audited_with_its_purpose(world: World) -> None:
+    case_id, version = at_state(world, CaseState.ARREST)
+    base = f"/custody/cases/{case_id}"
+
+    def step(role: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        if method == "GET":
+            return world.get(role, path, **(body or {}))
+        return world.post(role, path, body or {})
+
+    def moved(name: str, role: str) -> Callable[[], None]:
+        def run() -> None:
+            nonlocal version
+            version = take(world, role, case_id, name, world.case(case_id).version)["version"]
+
+        return run
+
+    scenarios: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
+        ("OFFICER", "POST", "/custody/cases/{case_id}/booking", f"{base}/booking", None),
+        ("DETENTION", "GET", "/custody/cases/{case_id}/booking", f"{base}/booking", None),
+        ("OFFICER", "POST", "/custody/cases/{case_id}/booking/complete",
+         f"{base}/booking/complete", COMPLETE),
+        ("DETENTION", "POST", "/custody/cases/{case_id}/detention", f"{base}/detention",
+         FACILITY),
+        ("LEGAL", "GET", "/custody/locator", "/custody/locator",
+         {"a_number": "A123456789", "country_of_birth": "GTM"}),
+        ("DETENTION", "POST", "/custody/cases/{case_id}/custody-reviews",
+         f"{base}/custody-reviews", {"continue_detention": True, "reason": "pending"}),
+        ("DETENTION", "GET", "/custody/deadlines", "/custody/deadlines", None),
+        ("OFFICER", "GET", "/custody/cases/{case_id}/deadlines", f"{base}/deadlines", None),
+        ("LEGAL", "POST", "/custody/cases/{case_id}/removal-facts", f"{base}/removal-facts",
+         {"kind": "APPEAL_WAIVED", "day": "2026-11-01", "reason": "waived"}),
+        ("LEGAL", "GET", "/custody/cases/{case_id}/removal-eligibility",
+         f"{base}/removal-eligibility", None),
+        ("ANALYST", "GET", "/custody/self-departures", "/custody/self-departures", None),
+    ]  # fmt: skip
+    before_steps = {
+        "/custody/cases/{case_id}/detention": [
+            moved("refer_custody_decision", "DETENTION"), moved("detain", "SUPERVISOR"),
+        ],
+        "/custody/cases/{case_id}/custody-reviews": [
+            moved("start_proceedings", "LEGAL"), moved("record_final_order", "LEGAL"),
+        ],
+    }  # fmt: skip
+    covered = set()
+    for role, method, route, path, body in scenarios:
+        for prepare in before_steps.get(route, []):
+            prepare()
+        before = world.api.audit_count()
+        answer = step(role, method, path, body)
+        assert answer.status_code < 300, (method, route, answer.status_code, answer.text)
+        new = world.api.audit_events()[before:]
+        assert new, f"{method} {route} wrote no audit event"
+        assert all(e.outcome == "SUCCESS" and e.actor and e.client for e in new), route
+        if route != "/custody/self-departures":  # counts only: no purpose needed
+            purpose = world.purposes[role]
+            assert any(e.purpose == purpose for e in new), f"{route}: purpose not recorded"
+        covered.add((method, "/api/v1" + route))
+    custody_routes = {(m, p) for m, p, _r in iter_routes() if p.startswith("/api/v1/custody/")}
+    assert custody_routes == covered

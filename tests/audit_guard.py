@@ -3,6 +3,7 @@ emptying its database) would; restore it exactly as migration 0003 creates it.""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
@@ -13,40 +14,49 @@ from immigrationos.db.base import Base
 GUARDED = ("audit_events", "audit_checkpoints")
 
 
-def _drop_guards(conn: Connection) -> None:
+def _drop_statements(dialect: str) -> list[str]:
+    statements = []
     for table in GUARDED:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"DROP TRIGGER {table}_append_only ON {table}"))
-            conn.execute(text(f"DROP TRIGGER {table}_no_truncate ON {table}"))
+        if dialect == "postgresql":
+            statements.append(f"DROP TRIGGER {table}_append_only ON {table}")
+            statements.append(f"DROP TRIGGER {table}_no_truncate ON {table}")
         else:
-            conn.execute(text(f"DROP TRIGGER {table}_no_update"))
-            conn.execute(text(f"DROP TRIGGER {table}_no_delete"))
+            statements.append(f"DROP TRIGGER {table}_no_update")
+            statements.append(f"DROP TRIGGER {table}_no_delete")
+    return statements
+
+
+def _restore_statements(dialect: str) -> list[str]:
+    """Return the statements creating the triggers again, exactly as migration 0003 does."""
+    statements = []
+    for table in GUARDED:
+        if dialect == "postgresql":
+            statements.append(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION audit_append_only()"
+            )
+            statements.append(
+                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()"
+            )
+        else:
+            for verb in ("UPDATE", "DELETE"):
+                statements.append(
+                    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+                )
+    return statements
+
+
+def _drop_guards(conn: Connection) -> None:
+    for statement in _drop_statements(conn.dialect.name):
+        conn.execute(text(statement))
 
 
 def _restore_guards(conn: Connection) -> None:
     """Create the triggers again, exactly as migration 0003 does."""
-    for table in GUARDED:
-        if conn.dialect.name == "postgresql":
-            conn.execute(
-                text(
-                    f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                    "FOR EACH ROW EXECUTE FUNCTION audit_append_only()"
-                )
-            )
-            conn.execute(
-                text(
-                    f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                    "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()"
-                )
-            )
-        else:
-            for verb in ("UPDATE", "DELETE"):
-                conn.execute(
-                    text(
-                        f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-                    )
-                )
+    for statement in _restore_statements(conn.dialect.name):
+        conn.execute(text(statement))
 
 
 GuardLifter = Callable[[], AbstractContextManager[Connection]]
@@ -73,7 +83,27 @@ def _lifter(engine: Engine) -> GuardLifter:
 
 
 def empty_database(engine: Engine) -> None:
-    """Delete every row, the audit tables' too (their guard lifted for the purpose)."""
-    with _lifter(engine)() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+    """Delete every row, the audit tables' too (their guard lifted for the purpose).
+
+    One transaction drops the guard, empties every table and creates the guard again (DDL
+    is transactional on both backends: all or nothing). Every test runs this, so on
+    PostgreSQL it goes as one round trip (about 45 statements): a fifth of the time.
+    """
+    dialect = engine.dialect.name
+    deletes = [f'DELETE FROM "{table.name}"' for table in reversed(Base.metadata.sorted_tables)]
+    statements = [*_drop_statements(dialect), *deletes, *_restore_statements(dialect)]
+    with engine.connect() as conn:
+        if dialect == "postgresql":
+            with conn.begin():
+                conn.exec_driver_sql(";\n".join(statements))
+            return
+        # sqlite3 would run each DROP TRIGGER in a transaction of its own: a script with
+        # its own BEGIN and COMMIT keeps the whole in one.
+        raw = conn.connection.dbapi_connection
+        assert isinstance(raw, sqlite3.Connection)
+        try:
+            raw.executescript(";\n".join(["BEGIN", *statements, "COMMIT"]) + ";")
+        except BaseException:
+            if raw.in_transaction:
+                raw.rollback()
+            raise

@@ -78,6 +78,33 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         )
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep ``xdist_group`` working: suffix each grouped test's ID with its group.
+
+    pytest-xdist (``--dist loadgroup``) groups tests by an ``@group`` suffix it adds to
+    their IDs on each worker, by setting ``item._nodeid``; since pytest 9.2 the ID lives
+    in ``item._id`` and that assignment is silently lost, so every group was split across
+    workers and each built its expensive module fixtures twice. Done again here, only where
+    the suffix is missing (a fixed xdist makes this a no-op).
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        names = {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+        suffix = f"@{'_'.join(sorted(names))}"
+        if not names or item.nodeid.endswith(suffix):
+            continue
+        node_id = getattr(item, "_id", None)
+        if node_id is not None and not isinstance(node_id, str) and hasattr(node_id, "parse"):
+            item._id = type(node_id).parse(item.nodeid + suffix)
+        else:
+            item._nodeid = item.nodeid + suffix
+
+
 def _postgres_engine() -> Iterator[Engine]:
     problem = _postgres_available()
     if problem is not None:

@@ -16,14 +16,13 @@ from immigrationos.reference.geocode import geocode_frame
 from immigrationos.sources import flows, lake
 from immigrationos.sources.contract import SOURCES
 from immigrationos.sources.reader import split_csv
-from immigrationos.synth.world import generate_world
+from world_cache import shared_world
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("world")
-    generate_world(
-        persons=1500, seed=11, as_of=dt.date(2026, 11, 1), out_dir=out, malformed_rate=0.03
+    out, _ = shared_world(
+        tmp_path_factory, persons=1500, seed=11, as_of=dt.date(2026, 11, 1), malformed_rate=0.03
     )
     return out
 

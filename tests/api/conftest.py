@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher, Type
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
@@ -124,9 +125,25 @@ def fast_hasher(monkeypatch: pytest.MonkeyPatch) -> Iterator[PasswordHasher]:
     passwords.dummy_hash.cache_clear()
 
 
+_APPS: dict[int, FastAPI] = {}
+
+
+def app_on(engine: Engine) -> FastAPI:
+    """Return the application on ``engine``, built once per engine (per backend and worker).
+
+    Building it (every route's models and dependencies) costs more than most API tests do;
+    it holds nothing of a test's own (its routers are module-level, its one state the
+    engine), and each test still gets its own client, cookies and emptied database.
+    """
+    app = _APPS.get(id(engine))
+    if app is None or app.state.engine is not engine:
+        app = _APPS[id(engine)] = create_app(engine)
+    return app
+
+
 @pytest.fixture()
 def api(engine: Engine, fast_hasher: PasswordHasher) -> Iterator[Api]:
     """The API on this test's database."""
-    app = create_app(engine)
+    app = app_on(engine)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client=client, engine=engine)

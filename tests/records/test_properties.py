@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from immigrationos.db.engine import build_engine, migrate, session_scope
 from immigrationos.records import normalize, service
 from immigrationos.sources import flows
-from immigrationos.synth.world import generate_world
+from world_cache import shared_world
 
 from .test_normalize import _edit
 
@@ -23,11 +23,11 @@ from .test_normalize import _edit
 def world_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, pl.DataFrame]]:
     """A 300-person world ingested into its own SQLite database; its named records."""
     root = tmp_path_factory.mktemp("records-world")
-    generate_world(persons=300, seed=5, as_of=dt.date(2025, 6, 1), out_dir=root / "world")
+    world, _ = shared_world(tmp_path_factory, persons=300, seed=5, as_of=dt.date(2025, 6, 1))
     engine = build_engine(f"sqlite:///{(root / 'index.sqlite3').as_posix()}")
     migrate(engine)
-    flows.ingest_directory(root / "world", engine=engine, lake_dir=root / "lake", run_by="tester")
-    frame = pl.read_csv(root / "world" / "ssa_numident.csv", infer_schema_length=0).select(
+    flows.ingest_directory(world, engine=engine, lake_dir=root / "lake", run_by="tester")
+    frame = pl.read_csv(world / "ssa_numident.csv", infer_schema_length=0).select(
         "record_id", "given_name", "family_name"
     )
     try:

@@ -40,6 +40,9 @@ from immigrationos.resolution.result import (
 from immigrationos.sources.contract import PERSON_SOURCES, SOURCES, Kind
 from immigrationos.synth.world import generate_world
 
+# One worker runs the whole module: its shared world and resolution is built once, not per worker.
+pytestmark = pytest.mark.xdist_group("resolution-engine")
+
 AS_OF = dt.date(2026, 11, 1)
 # Measured 2026-11-27 on this world (seed 7) at the production threshold: F1 0.986
 # (plain Splink 0.92 on worlds of this generator); the floor leaves room for another

@@ -21,25 +21,24 @@ from immigrationos.resolution.frame import (
 )
 from immigrationos.sources import flows, lake
 from immigrationos.sources.contract import PERSON_SOURCES, SOURCES
-from immigrationos.synth.world import generate_world
+from world_cache import shared_world
+
+# One worker runs the whole module: its shared ingested world is built once, not per worker.
+pytestmark = pytest.mark.xdist_group("resolution-frame")
 
 
 @pytest.fixture(scope="module")
 def world_lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
     """A 1,000-person world ingested into its own SQLite database and lake."""
     root = tmp_path_factory.mktemp("resolution-world")
-    generate_world(
-        persons=1000,
-        seed=13,
-        as_of=dt.date(2026, 11, 1),
-        out_dir=root / "world",
-        malformed_rate=0.02,
+    world, _ = shared_world(
+        tmp_path_factory, persons=1000, seed=13, as_of=dt.date(2026, 11, 1), malformed_rate=0.02
     )
     engine = build_engine(f"sqlite:///{(root / 'imos.sqlite3').as_posix()}")
     migrate(engine)
-    flows.ingest_directory(root / "world", engine=engine, lake_dir=root / "lake", run_by="tester")
+    flows.ingest_directory(world, engine=engine, lake_dir=root / "lake", run_by="tester")
     try:
-        yield root / "world", root / "lake"
+        yield world, root / "lake"
     finally:
         engine.dispose()
 

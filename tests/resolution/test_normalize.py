@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from importlib import resources
 from typing import Any
 
-import duckdb
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +14,7 @@ from hypothesis import strategies as st
 
 from immigrationos.resolution import names
 from immigrationos.resolution import normalize as norm
+from immigrationos.sources import duck
 
 
 def rec(given: str | None = None, family: str | None = None, **fields: Any) -> dict[str, Any]:
@@ -470,9 +470,10 @@ def assert_sql_agrees(rows: list[dict[str, Any]]) -> dict[str, set[Any]]:
         "compatible": norm.a_numbers_compatible_sql("a_number"),
     }
     select = ", ".join(f"{sql} AS {name}" for name, sql in comparisons.items())
-    connection = duckdb.connect()
-    connection.register("pairs", pairs.to_arrow())
-    in_sql = connection.execute(f"SELECT {select} FROM pairs").fetchall()
+    # A cursor on the process's DuckDB: opening a database per example costs more than it.
+    with duck.cursor() as connection:
+        connection.register("pairs", pairs.to_arrow())
+        in_sql = connection.execute(f"SELECT {select} FROM pairs").fetchall()
     seen: dict[str, set[Any]] = {}
     for row, sql_levels in zip(pairs.iter_rows(named=True), in_sql, strict=True):
         lrec = {c[:-2]: v for c, v in row.items() if c.endswith("_l")}
@@ -488,7 +489,6 @@ def assert_sql_agrees(rows: list[dict[str, Any]]) -> dict[str, set[Any]]:
         assert tuple(sql_levels) == in_python, (lrec, rrec)
         for name, level in zip(comparisons, in_python, strict=True):
             seen.setdefault(name, set()).add(level)
-    connection.close()
     return seen
 
 

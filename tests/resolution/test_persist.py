@@ -32,7 +32,7 @@ from immigrationos.resolution.models import (
     ResolutionRun,
 )
 from immigrationos.sources import flows as ingest_flows
-from immigrationos.synth.world import generate_world
+from world_cache import shared_world
 
 from .builders import indexed, probability, result_of, truth_clusters
 
@@ -41,8 +41,7 @@ OPERATOR = Principal.operator("tester")
 
 @pytest.fixture(scope="module")
 def world_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("world")
-    generate_world(persons=60, seed=5, as_of=dt.date(2026, 11, 1), out_dir=out, malformed_rate=0)
+    out, _ = shared_world(tmp_path_factory, persons=60, seed=5, as_of=dt.date(2026, 11, 1))
     return out
 
 

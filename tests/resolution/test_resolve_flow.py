@@ -36,7 +36,10 @@ from immigrationos.resolution.result import ResolutionResult
 from immigrationos.resolution.splink_backend import SplinkDuckDBBackend
 from immigrationos.resolution.training import TrainingOptions
 from immigrationos.sources import flows as ingest_flows
-from immigrationos.synth.world import generate_world
+from world_cache import shared_world
+
+# One worker runs the whole module: its shared world and full resolution is built once, not per worker.
+pytestmark = pytest.mark.xdist_group("resolve-flow")
 
 OPERATOR = Principal.operator("tester")
 PERSONS, SEED = 300, 3
@@ -80,9 +83,8 @@ def split_rows(folder: Path, first: Path, second: Path, share: float = 0.75) -> 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     root = tmp_path_factory.mktemp("resolve-world")
-    folder = root / "world"
-    generate_world(
-        persons=PERSONS, seed=SEED, as_of=dt.date(2026, 11, 1), out_dir=folder, malformed_rate=0
+    folder, _ = shared_world(
+        tmp_path_factory, persons=PERSONS, seed=SEED, as_of=dt.date(2026, 11, 1)
     )
     split_rows(folder, root / "first", root / "second")
     # The full run, in memory, over a lake of its own (the same records any test ingests).

@@ -44,9 +44,9 @@ from immigrationos.resolution.splink_backend import SplinkDuckDBBackend
 from immigrationos.resolution.training import TrainingOptions
 from immigrationos.sources import flows as ingest_flows
 from immigrationos.sources.contract import SOURCES
-from immigrationos.synth.world import generate_world
 from immigrationos.targeting import flows, service
 from immigrationos.targeting.models import Lead
+from world_cache import shared_world
 
 # One worker builds the module's world; the examples then run on copies of it.
 pytestmark = pytest.mark.xdist_group("citizenship-arrival")
@@ -217,8 +217,7 @@ def _candidate(
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """Ingest, resolve and target a world once; describe its persons with OPEN leads."""
     root = tmp_path_factory.mktemp("citizenship-arrival")
-    source = root / "world"
-    generate_world(persons=PERSONS, seed=SEED, as_of=AS_OF, out_dir=source, malformed_rate=0)
+    source, _ = shared_world(tmp_path_factory, persons=PERSONS, seed=SEED, as_of=AS_OF)
     folder = root / "state"
     (folder / "lake").mkdir(parents=True)
     engine = _sqlite(folder)

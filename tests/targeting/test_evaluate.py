@@ -14,19 +14,21 @@ import csv
 import datetime as dt
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-from immigrationos.synth.world import generate_world
 from immigrationos.targeting.evaluate import evaluate_person
 from immigrationos.targeting.policy import load_policy
 from immigrationos.targeting.safeguards import LeadState
 from immigrationos.targeting.status import derive_status
+from world_cache import shared_world
 
 from .builders import benefit, licence, w2
 from .lead_builders import evaluate
 from .truth_world import read_world
+
+# One worker runs the whole module: its shared world evaluation is built once, not per worker.
+pytestmark = pytest.mark.xdist_group("targeting-evaluate")
 
 ITIN = "912785678"
 LAWFUL = frozenset(
@@ -67,9 +69,8 @@ def test_no_finding_no_lead() -> None:
 @pytest.fixture(scope="module")
 def world_states(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, bool, bool, str]]:
     """Return (truth status, true violator, relief on record, lead state) per person."""
-    out: Path = tmp_path_factory.mktemp("lead-world")
-    as_of = dt.date(2026, 11, 1)
-    generate_world(persons=3000, seed=11, as_of=as_of, out_dir=out, malformed_rate=0.0)
+    # The world of test_truth: generated once per run, shared.
+    out, _ = shared_world(tmp_path_factory, persons=3000, seed=11, as_of=dt.date(2026, 11, 1))
     as_of, by_person, owners, truth = read_world(out)
     with (out / "truth/persons.csv").open(newline="", encoding="utf-8") as f:
         status = {r["person_id"]: r["status"] for r in csv.DictReader(f)}

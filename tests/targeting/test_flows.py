@@ -34,10 +34,10 @@ from immigrationos.resolution.models import PersonRecord
 from immigrationos.resolution.splink_backend import SplinkDuckDBBackend
 from immigrationos.resolution.training import TrainingOptions
 from immigrationos.sources import flows as ingest_flows
-from immigrationos.synth.world import generate_world
 from immigrationos.targeting import flows, service
 from immigrationos.targeting.export import COLUMNS, export_leads
 from immigrationos.targeting.models import Lead, LeadEvent
+from world_cache import shared_world
 
 OPERATOR = Principal.operator("tester")
 PERSONS, SEED = 500, 7
@@ -47,8 +47,7 @@ FAST = SplinkDuckDBBackend(training=TrainingOptions(u_max_pairs=1e5, em_max_pair
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("target-world") / "world"
-    generate_world(persons=PERSONS, seed=SEED, as_of=AS_OF, out_dir=folder, malformed_rate=0)
+    folder, _ = shared_world(tmp_path_factory, persons=PERSONS, seed=SEED, as_of=AS_OF)
     return folder
 
 

@@ -15,11 +15,10 @@ small margin.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
-from immigrationos.synth.world import generate_world
+from world_cache import shared_world
 
 from .truth_world import Score, score_world
 
@@ -34,8 +33,7 @@ MAX_ERRORS_SMALL = 1  # violations with fewer true cases: at most one miss and o
 
 @pytest.fixture(scope="module")
 def scores(tmp_path_factory: pytest.TempPathFactory) -> list[Score]:
-    out: Path = tmp_path_factory.mktemp("targeting-world")
-    generate_world(persons=3000, seed=11, as_of=AS_OF, out_dir=out, malformed_rate=0.0)
+    out, _ = shared_world(tmp_path_factory, persons=3000, seed=11, as_of=AS_OF)
     return score_world(out)
 
 

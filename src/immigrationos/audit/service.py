@@ -34,6 +34,7 @@ from immigrationos.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent
 
 # Key of the PostgreSQL advisory lock that serialises appends ("IMOSAUDT" as 8 bytes).
 APPEND_LOCK_KEY = 0x494D4F5341554454
+APPEND_LOCK_TIMEOUT = "30s"
 VERIFY_BATCH = 1000
 
 
@@ -86,6 +87,10 @@ def _now() -> datetime:
 def _lock_tail(session: Session) -> None:
     """Hold the append lock for the rest of the session's transaction."""
     if session.get_bind().dialect.name == "postgresql":
+        # Never wait forever: an append waiting on a transaction that is itself waiting
+        # (on this connection's caller) would hang both. A wait this long is a defect;
+        # it fails loudly instead, and the transaction rolls back whole.
+        session.execute(text(f"SET LOCAL lock_timeout = '{APPEND_LOCK_TIMEOUT}'"))
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
     else:
         session.execute(text("UPDATE audit_events SET seq = seq WHERE 1 = 0"))

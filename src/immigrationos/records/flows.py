@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import polars as pl
 from sqlalchemy import Engine, delete, text
 
@@ -15,8 +14,8 @@ from immigrationos.config import get_settings
 from immigrationos.db.engine import get_engine, session_scope
 from immigrationos.records import index
 from immigrationos.records.models import Record, RecordKey, RecordVersion
+from immigrationos.sources import duck, lake
 from immigrationos.sources import flows as sources_flows
-from immigrationos.sources import lake
 from immigrationos.sources.contract import PERSON_SOURCES, SOURCES
 
 Progress = Callable[[str, int, int], None]
@@ -47,7 +46,7 @@ def lake_versions(lake_dir: Path, source: str) -> pl.DataFrame:
         return pl.DataFrame()
     spec = SOURCES[source]
     columns = ", ".join([*spec.column_names, *lake.PROVENANCE_COLUMNS])
-    with duckdb.connect() as con:
+    with duck.cursor() as con:
         return con.sql(
             f"SELECT {columns} FROM read_parquet('{glob}', union_by_name = true, "
             f"hive_partitioning = false) ORDER BY {spec.key}, _version"

@@ -103,7 +103,13 @@ def train_model(
         A settings dict ready for ``Linker(table, settings=...)``.
     """
     options = options or TrainingOptions()
-    linker = Linker(db_api.register(table), comparisons.settings(), log_level=logging.ERROR)
+    # Splink's settings validation only logs warnings, which ERROR level never shows.
+    linker = Linker(
+        db_api.register(table),
+        comparisons.settings(),
+        log_level=logging.ERROR,
+        validate_settings=False,
+    )
     linker.training.estimate_probability_two_random_records_match(
         list(comparisons.PRIOR_RULES), recall=options.prior_recall
     )

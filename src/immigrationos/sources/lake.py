@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from immigrationos.sources import duck
 from immigrationos.sources.contract import SOURCES, SourceSpec
 
 PROVENANCE_COLUMNS = (
@@ -121,7 +122,7 @@ def latest_versions(lake: Path, source: str) -> pl.DataFrame:
     empty = pl.DataFrame(
         schema={key: pl.Utf8, "_row_hash": pl.Utf8, "_version": pl.Int64, "_change": pl.Utf8}
     )
-    with duckdb.connect() as con:
+    with duck.cursor() as con:
         scan = _scan(con, lake, spec)
         if scan is None:
             return empty
@@ -138,7 +139,7 @@ def current(lake: Path, source: str, columns: list[str] | None = None) -> pl.Dat
     spec = SOURCES[source]
     key = spec.key or "record_id"
     wanted = ", ".join(columns) if columns else "* EXCLUDE (_rn)"
-    with duckdb.connect() as con:
+    with duck.cursor() as con:
         scan = _scan(con, lake, spec)
         if scan is None:
             return pl.DataFrame(schema={c: pl.Utf8 for c in (columns or spec.column_names)})
@@ -157,7 +158,7 @@ def history(lake: Path, source: str, record_id: str) -> pl.DataFrame:
     """Return every version of one record, oldest first."""
     spec = SOURCES[source]
     key = spec.key or "record_id"
-    with duckdb.connect() as con:
+    with duck.cursor() as con:
         scan = _scan(con, lake, spec)
         if scan is None:
             return pl.DataFrame()
@@ -170,7 +171,7 @@ def latest_rows(lake: Path, source: str, keys: pl.Series) -> pl.DataFrame:
     """Return the full latest version of the given records (to copy into a withdrawal)."""
     spec = SOURCES[source]
     key = spec.key or "record_id"
-    with duckdb.connect() as con:
+    with duck.cursor() as con:
         scan = _scan(con, lake, spec)
         if scan is None:
             return pl.DataFrame()

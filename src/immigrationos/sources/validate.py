@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-import duckdb
 import polars as pl
 import pycountry
 
+from immigrationos.sources import duck
 from immigrationos.sources.contract import (
     US_BIRTH_PLACES,
     USPS_CODES,
@@ -202,7 +202,7 @@ def row_hash(frame: pl.DataFrame, names: list[str]) -> pl.Series:
     """
     parts = ", ".join(f'coalesce("{n}", chr(0))' for n in names)
     values = frame.select(names)  # noqa: F841 - read by DuckDB's replacement scan
-    with duckdb.connect() as con:
+    with duck.cursor() as con:
         hashes = con.sql(f"SELECT md5(concat_ws(chr(31), {parts})) AS h FROM values").pl()
     return hashes.get_column("h")
 

@@ -60,7 +60,8 @@ def test_a_targeting_run_rechecks_open_cases_and_halts_one_a_citizenship_record_
     runner = CliRunner()
     quiet = runner.invoke(app, ["target", "--purpose", purpose.id, "--as-of", "2026-11-01"])
     assert quiet.exit_code == 0, quiet.output
-    assert "open cases re-checked: 0 halted" in quiet.output
+    assert "open cases re-checked:" in quiet.output
+    assert "0 case(s) halted, 0 moved" in quiet.output
     case_world.add_us_passport(world.api.engine, world.folder / "later", world.lake_dir)
     halted = runner.invoke(app, ["target", "--purpose", purpose.id, "--as-of", "2026-11-01"])
     assert halted.exit_code == 0, halted.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from api.conftest import HOME_OFFICE
 from cases.conftest import World
 from immigrationos.api import iter_routes
 from immigrationos.cases.machine import CaseState
@@ -19,7 +20,11 @@ def test_every_custody_route_is_audited_with_its_purpose(world: World) -> None:
     case_id, version = at_state(world, CaseState.ARREST)
     base = f"/custody/cases/{case_id}"
 
-    def step(role: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    flight: dict[str, Any] = {}
+
+    def step(role: str, method: str, path: Any, body: Any = None) -> Any:
+        path = path() if callable(path) else path
+        body = body() if callable(body) else body
         if method == "GET":
             return world.get(role, path, **(body or {}))
         return world.post(role, path, body or {})
@@ -31,7 +36,16 @@ def test_every_custody_route_is_audited_with_its_purpose(world: World) -> None:
 
         return run
 
-    scenarios: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
+    def at_flight(tail: str = "") -> Callable[[], str]:
+        return lambda: f"/custody/flights/{flight['flight_id']}{tail}"
+
+    def flight_version() -> dict[str, Any]:
+        listed = world.get("DETENTION", "/custody/flights").json()["flights"]
+        return {
+            "version": next(f["version"] for f in listed if f["flight_id"] == flight["flight_id"])
+        }
+
+    scenarios: list[tuple[str, str, str, Any, Any]] = [
         ("OFFICER", "POST", "/custody/cases/{case_id}/booking", f"{base}/booking", None),
         ("DETENTION", "GET", "/custody/cases/{case_id}/booking", f"{base}/booking", None),
         ("OFFICER", "POST", "/custody/cases/{case_id}/booking/complete",
@@ -49,6 +63,28 @@ def test_every_custody_route_is_audited_with_its_purpose(world: World) -> None:
         ("LEGAL", "GET", "/custody/cases/{case_id}/removal-eligibility",
          f"{base}/removal-eligibility", None),
         ("ANALYST", "GET", "/custody/self-departures", "/custody/self-departures", None),
+        ("DETENTION", "POST", "/custody/cases/{case_id}/travel-document",
+         f"{base}/travel-document", {"status": "REQUESTED", "country": "GTM",
+                                     "requested_on": "2026-11-02"}),
+        ("OFFICER", "GET", "/custody/cases/{case_id}/travel-document",
+         f"{base}/travel-document", None),
+        ("LEGAL", "GET", "/custody/cases/{case_id}/counsel-notices",
+         f"{base}/counsel-notices", None),
+        ("DETENTION", "POST", "/custody/flights", "/custody/flights",
+         {"destination": "GTM", "departs": "2030-01-02", "seats": 5, "departure_site": "LA"}),
+        ("DETENTION", "GET", "/custody/flights", "/custody/flights", None),
+        ("OFFICER", "POST", "/custody/collateral", "/custody/collateral",
+         {"person_id": world.case(case_id).person_id, "field_office": HOME_OFFICE,
+          "encounter": "with the target", "identity_confirmed": True,
+          "identity_method": "fingerprints", "citizenship_claim": False}),
+        ("DETENTION", "POST", "/custody/flights/{flight_id}/fill", at_flight("/fill"),
+         flight_version),
+        ("DETENTION", "GET", "/custody/flights/{flight_id}/manifest", at_flight("/manifest"),
+         None),
+        ("DETENTION", "GET", "/custody/flights/{flight_id}/manifest.pdf",
+         at_flight("/manifest.pdf"), None),
+        ("DETENTION", "POST", "/custody/flights/{flight_id}/execute", at_flight("/execute"),
+         flight_version),
     ]  # fmt: skip
     before_steps = {
         "/custody/cases/{case_id}/detention": [
@@ -65,6 +101,8 @@ def test_every_custody_route_is_audited_with_its_purpose(world: World) -> None:
         before = world.api.audit_count()
         answer = step(role, method, path, body)
         assert answer.status_code < 300, (method, route, answer.status_code, answer.text)
+        if route == "/custody/flights" and method == "POST":
+            flight.update(answer.json())
         new = world.api.audit_events()[before:]
         assert new, f"{method} {route} wrote no audit event"
         assert all(e.outcome == "SUCCESS" and e.actor and e.client for e in new), route

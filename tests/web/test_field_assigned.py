@@ -10,7 +10,10 @@ from cases import world as case_world
 
 from .conftest import Web
 
-ASSIGNED = re.compile(r'data-testid="assigned-card".*?Case <strong>(C\w+)</strong>', re.S)
+ASSIGNED = re.compile(
+    r'data-testid="assigned-card".*?Case <a href="/cases/(C\w+)\?purpose=[^"]*"><strong>\1</strong></a>',
+    re.S,
+)
 AREA = re.compile(r'data-testid="field-card"')
 
 

@@ -10,6 +10,7 @@ case machine, which starts and meets the deadlines (``custody/deadlines.py``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,13 @@ from immigrationos.cases.machine import CaseState
 from immigrationos.cases.models import Case
 from immigrationos.custody import deadlines as custody_deadlines
 from immigrationos.custody import removal as custody_removal
-from immigrationos.custody.models import REMOVAL_FACT_KINDS, Detention, RemovalFact
+from immigrationos.custody.models import (
+    REMOVAL_FACT_KINDS,
+    Booking,
+    CounselNotice,
+    Detention,
+    RemovalFact,
+)
 from immigrationos.db.engine import session_scope
 from immigrationos.persons.access import in_area
 from immigrationos.policy import service as policy_service
@@ -251,10 +258,14 @@ def record_detention(
         )  # fmt: skip
         session.add(stay)
         session.flush()
+        notice = None
+        if previous is not None:
+            notice = notify_counsel_of_transfer(session, principal, case_id, previous, stay)
         audit(
             session, principal, "custody.detention", "case", case_id, purpose_id,
             {"facility": facility_name, "code": facility_code,
-             "transfer_from": None if previous is None else previous.facility_name},
+             "transfer_from": None if previous is None else previous.facility_name,
+             "counsel_notified": notice is not None},
         )  # fmt: skip
         session.commit()
         session.refresh(stay)
@@ -271,3 +282,36 @@ def current_detention(session: Session, case_id: str) -> Detention | None:
         .limit(1)
     )
     return session.scalars(query).first()
+
+
+def notify_counsel_of_transfer(
+    session: Session, principal: Principal, case_id: str, before: Detention, after: Detention
+) -> CounselNotice | None:
+    """Record the notice owed to counsel of record (G-28) of a transfer; None: no counsel.
+
+    Nothing is sent: the record says to whom, what and when, and the case lists it.
+    """
+    booking = session.scalars(select(Booking).where(Booking.case_id == case_id)).one_or_none()
+    if booking is None or not booking.counsel:
+        return None
+    counsel = json.loads(booking.counsel)
+    body = (
+        f"Your client (case {case_id}, A-number {booking.a_number or 'unknown'}) was "
+        f"transferred on {after.booked_in_at:%Y-%m-%d %H:%M} UTC from {before.facility_name} "
+        f"({before.facility_address}) to {after.facility_name} ({after.facility_address}"
+        f"{', tel. ' + after.facility_phone if after.facility_phone else ''})."
+    )
+    notice = CounselNotice(
+        case_id=case_id, recipient=json.dumps(counsel, sort_keys=True),
+        subject=f"Transfer of your client to {after.facility_name}", body=body,
+        created_by=principal.actor, created_at=after.booked_in_at,
+    )  # fmt: skip
+    session.add(notice)
+    session.flush()
+    return notice
+
+
+def counsel_notices(session: Session, case_id: str) -> list[CounselNotice]:
+    """Return the notices to counsel recorded on a case, oldest first."""
+    query = select(CounselNotice).where(CounselNotice.case_id == case_id)
+    return list(session.scalars(query.order_by(CounselNotice.id)))

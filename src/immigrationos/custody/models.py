@@ -149,3 +149,137 @@ class Detention(Base):
     booked_in_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     released_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(200))
+
+
+# Migration 0018: travel documents, removal flights and their seats, counsel notices.
+TRAVEL_DOCUMENT_STATUSES = ("NOT_REQUESTED", "REQUESTED", "ISSUED", "REFUSED")
+TRAVEL_DOCUMENT_KINDS = ("TRAVEL_DOCUMENT", "PASSPORT")
+FLIGHT_STATES = ("PLANNED", "EXECUTED", "CANCELLED")
+SEAT_STATUSES = ("MANIFESTED", "REMOVED", "DROPPED")
+FLIGHT_ID_LENGTH = 11  # "F" and ten characters
+
+
+class TravelDocument(Base):
+    """The travel document of a case's person: its status, the country and the dates.
+
+    ``PASSPORT`` is a valid passport on record (ISSUED, with its expiry); ``TRAVEL_DOCUMENT``
+    one requested from the consulate of the destination country. ``version`` grows with
+    every change (optimistic locking).
+    """
+
+    __tablename__ = "custody_travel_documents"
+    __table_args__ = (
+        CheckConstraint(_in("status", TRAVEL_DOCUMENT_STATUSES), name="status_known"),
+        CheckConstraint(_in("kind", TRAVEL_DOCUMENT_KINDS), name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(PK_TYPE, primary_key=True)
+    case_id: Mapped[str] = mapped_column(
+        String(CASE_ID_LENGTH), ForeignKey("cases.case_id"), unique=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    country: Mapped[str] = mapped_column(String(3))
+    number: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    requested_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    issued_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    expires_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    refused_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Flight(Base):
+    """A removal flight: destination country, date, seats, where it leaves from."""
+
+    __tablename__ = "custody_flights"
+    __table_args__ = (
+        CheckConstraint(_in("state", FLIGHT_STATES), name="state_known"),
+        CheckConstraint("seats >= 0", name="seats_not_negative"),
+    )
+
+    flight_id: Mapped[str] = mapped_column(String(FLIGHT_ID_LENGTH), primary_key=True)
+    destination: Mapped[str] = mapped_column(String(3))
+    departs: Mapped[dt.date] = mapped_column(Date)
+    seats: Mapped[int] = mapped_column(Integer)
+    departure_site: Mapped[str] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(10))
+    version: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    executed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    executed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class FlightSeat(Base):
+    """A case on a flight's manifest: manifested, removed, or dropped (with the reason)."""
+
+    __tablename__ = "custody_flight_seats"
+    __table_args__ = (CheckConstraint(_in("status", SEAT_STATUSES), name="status_known"),)
+
+    id: Mapped[int] = mapped_column(PK_TYPE, primary_key=True)
+    flight_id: Mapped[str] = mapped_column(
+        String(FLIGHT_ID_LENGTH), ForeignKey("custody_flights.flight_id"), index=True
+    )
+    case_id: Mapped[str] = mapped_column(
+        String(CASE_ID_LENGTH), ForeignKey("cases.case_id"), index=True
+    )
+    person_id: Mapped[str] = mapped_column(String(PERSON_ID_LENGTH))
+    position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))
+    # What the manifest prints, fixed when the seat was given (JSON object).
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    assigned_by: Mapped[str] = mapped_column(String(200))
+    assigned_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CounselNotice(Base):
+    """A notification to counsel of record (G-28) of a transfer: to whom, what, when.
+
+    Recorded, never sent: the platform keeps what was to be told and when.
+    """
+
+    __tablename__ = "custody_counsel_notices"
+
+    id: Mapped[int] = mapped_column(PK_TYPE, primary_key=True)
+    case_id: Mapped[str] = mapped_column(
+        String(CASE_ID_LENGTH), ForeignKey("cases.case_id"), index=True
+    )
+    recipient: Mapped[str] = mapped_column(Text)  # JSON: the counsel as booked
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+COLLATERAL_OUTCOMES = ("CLEARED", "HALTED")
+
+
+class CollateralEncounter(Base):
+    """A person encountered who was not a target, checked as a new lead before booking.
+
+    ``outcome`` HALTED names the review (``citizenship``, ``identity``, ``safeguards``,
+    ``no_violation``) and why; CLEARED means the same checks as a new lead pass.
+    """
+
+    __tablename__ = "custody_collateral_encounters"
+    __table_args__ = (CheckConstraint(_in("outcome", COLLATERAL_OUTCOMES), name="outcome_known"),)
+
+    id: Mapped[int] = mapped_column(PK_TYPE, primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(PERSON_ID_LENGTH), index=True)
+    field_office: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    encounter: Mapped[str] = mapped_column(Text)
+    identity_confirmed: Mapped[bool] = mapped_column(Boolean)
+    identity_method: Mapped[str] = mapped_column(Text)
+    citizenship_claim: Mapped[bool] = mapped_column(Boolean)
+    citizenship_statement: Mapped[str | None] = mapped_column(Text, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(8))
+    review: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    detail: Mapped[str] = mapped_column(Text)
+    lead_state: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    safeguards: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -9,7 +9,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from immigrationos.custody.deadlines import DeadlineView
-from immigrationos.custody.models import Booking, Detention, RemovalFact
+from immigrationos.custody.models import (
+    Booking,
+    CollateralEncounter,
+    CounselNotice,
+    Detention,
+    Flight,
+    RemovalFact,
+    TravelDocument,
+)
 from immigrationos.custody.removal import Eligibility
 
 RemovalFactKind = Literal[
@@ -288,3 +296,194 @@ class SelfDepartureCounts(BaseModel):
 
     field_offices: list[str] | None
     weeks: list[SelfDepartureWeek]
+
+
+class TravelDocumentWrite(BaseModel):
+    """A new status of a case's travel document, at the version seen (None: the first)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["NOT_REQUESTED", "REQUESTED", "ISSUED", "REFUSED"]
+    country: str = Field(min_length=3, max_length=3, description="ISO 3166 alpha-3")
+    kind: Literal["TRAVEL_DOCUMENT", "PASSPORT"] = "TRAVEL_DOCUMENT"
+    number: str | None = Field(default=None, max_length=40)
+    requested_on: dt.date | None = None
+    issued_on: dt.date | None = None
+    expires_on: dt.date | None = None
+    refused_on: dt.date | None = None
+    note: str | None = Field(default=None, max_length=2000)
+    version: int | None = None
+
+
+class TravelDocumentRead(BaseModel):
+    """A case's travel document."""
+
+    case_id: str
+    kind: str
+    status: str
+    country: str
+    number: str | None
+    requested_on: dt.date | None
+    issued_on: dt.date | None
+    expires_on: dt.date | None
+    refused_on: dt.date | None
+    note: str | None
+    version: int
+    updated_by: str
+    updated_at: dt.datetime
+
+    @classmethod
+    def of(cls, doc: TravelDocument) -> TravelDocumentRead:
+        """Return the API form of a travel document."""
+        return cls.model_validate(doc, from_attributes=True)
+
+
+class FlightCreate(BaseModel):
+    """A removal flight to create."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    destination: str = Field(min_length=3, max_length=3, description="ISO 3166 alpha-3")
+    departs: dt.date
+    seats: int = Field(ge=0, le=10_000)
+    departure_site: str = Field(min_length=1, max_length=300)
+
+
+class FlightRead(BaseModel):
+    """A removal flight, with the seats taken."""
+
+    flight_id: str
+    destination: str
+    departs: dt.date
+    seats: int
+    seats_taken: int = 0
+    departure_site: str
+    state: str
+    version: int
+    created_by: str
+    executed_by: str | None
+    executed_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, flight: Flight, taken: int = 0) -> FlightRead:
+        """Return the API form of a flight."""
+        found = cls.model_validate(flight, from_attributes=True)
+        found.seats_taken = taken
+        return found
+
+
+class FlightList(BaseModel):
+    """Removal flights, soonest first."""
+
+    flights: list[FlightRead]
+
+
+class FlightVersion(BaseModel):
+    """The version of the flight the caller saw (optimistic locking)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+
+
+class LeftOutRead(BaseModel):
+    """A case not seated (or dropped), and why."""
+
+    case_id: str
+    reason: str
+
+
+class FlightFillRead(BaseModel):
+    """What filling a flight did."""
+
+    flight: FlightRead
+    seated: list[str]
+    left_out: list[LeftOutRead]
+
+
+class FlightExecutionRead(BaseModel):
+    """What executing a flight did."""
+
+    flight: FlightRead
+    removed: list[str]
+    dropped: list[LeftOutRead]
+
+
+class ManifestRead(BaseModel):
+    """A flight's manifest: the flight and its passengers in order."""
+
+    flight_id: str
+    destination: str
+    departs: dt.date
+    seats: int
+    departure_site: str
+    state: str
+    version: int
+    passengers: list[dict[str, Any]]
+
+
+class CounselNoticeRead(BaseModel):
+    """A notice to counsel of record of a transfer (recorded, not sent)."""
+
+    id: int
+    case_id: str
+    recipient: dict[str, Any]
+    subject: str
+    body: str
+    created_by: str
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, notice: CounselNotice) -> CounselNoticeRead:
+        """Return the API form of a counsel notice."""
+        return cls(
+            id=notice.id, case_id=notice.case_id, recipient=json.loads(notice.recipient),
+            subject=notice.subject, body=notice.body, created_by=notice.created_by,
+            created_at=notice.created_at,
+        )  # fmt: skip
+
+
+class CounselNoticeList(BaseModel):
+    """The notices to counsel recorded on a case."""
+
+    case_id: str
+    notices: list[CounselNoticeRead]
+
+
+class CollateralCreate(BaseModel):
+    """A person encountered who was not a target: what the officer records."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: str = Field(min_length=1, max_length=40)
+    field_office: str | None = Field(default=None, max_length=200)
+    encounter: str = Field(min_length=1, max_length=4000)
+    identity_confirmed: bool
+    identity_method: str = Field(min_length=1, max_length=2000)
+    citizenship_claim: bool
+    citizenship_statement: str | None = Field(default=None, max_length=4000)
+
+
+class CollateralRead(BaseModel):
+    """The outcome of a collateral encounter's checks (CLEARED, or HALTED with the review)."""
+
+    id: int
+    person_id: str
+    field_office: str | None
+    outcome: str
+    review: str | None
+    detail: str
+    lead_state: str | None
+    safeguards: list[str]
+    recorded_by: str
+    recorded_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: CollateralEncounter) -> CollateralRead:
+        """Return the API form of a collateral encounter."""
+        return cls(
+            id=row.id, person_id=row.person_id, field_office=row.field_office,
+            outcome=row.outcome, review=row.review, detail=row.detail,
+            lead_state=row.lead_state, safeguards=json.loads(row.safeguards),
+            recorded_by=row.recorded_by, recorded_at=row.recorded_at,
+        )  # fmt: skip

@@ -1,5 +1,7 @@
 """Custody over HTTP: deadlines and alerts, bookings, custody reviews, removal eligibility
-and facts, detentions, the detainee locator and the self-departure counts."""
+and facts, detentions, the detainee locator and the self-departure counts (travel
+documents, removal flights, counsel notices and collateral arrests: ``views_removal.py``,
+included here)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from immigrationos.cases.flows import CaseError, not_found
 from immigrationos.cases.models import Case
 from immigrationos.custody import booking as custody_booking
 from immigrationos.custody import deadlines as custody_deadlines
-from immigrationos.custody import departure, locator
+from immigrationos.custody import departure, locator, views_removal
 from immigrationos.custody import flows as custody_flows
 from immigrationos.custody.schemas import (
     BookingComplete,
@@ -42,6 +44,10 @@ from immigrationos.custody.schemas import (
 from immigrationos.persons.access import in_area
 
 router = APIRouter(prefix="/custody", tags=["custody"])
+# The routes of views_removal.py join this router as they are: FastAPI 0.165 includes a
+# router lazily, which hides its routes from ``router.routes`` (and so from
+# ``api.iter_routes``, the permission matrix and the audit completeness tests).
+router.routes.extend(views_removal.router.routes)
 
 CaseIdPath = Annotated[
     str, Path(min_length=1, max_length=40, description="A case ID: C and ten characters.")

@@ -28,6 +28,10 @@ from immigrationos.custody import views as custody_views
 from immigrationos.db.engine import get_engine
 from immigrationos.documents import views as documents_views
 from immigrationos.operations import views as operations_views
+from immigrationos.oversight import views_bias as oversight_bias_views
+from immigrationos.oversight import views_contest as oversight_contest_views
+from immigrationos.oversight import views_review as oversight_review_views
+from immigrationos.oversight import views_switch as oversight_switch_views
 from immigrationos.persons import views as persons_views
 from immigrationos.policy import service as policy_service
 from immigrationos.policy import views as policy_views
@@ -53,7 +57,11 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     documents_views.router,
     operations_views.router,
     worksite_views.router,
+    oversight_contest_views.router,
+    oversight_switch_views.router,
     audit_views.router,
+    oversight_review_views.router,
+    oversight_bias_views.router,
 )
 
 

@@ -27,6 +27,9 @@ from immigrationos import (
     cli_custody,
     cli_documents,
     cli_operations,
+    cli_oversight,
+    cli_oversight_card,
+    cli_oversight_switch,
     cli_persons,
     cli_platform,
     cli_resolution,
@@ -358,6 +361,10 @@ cli_custody.register(app)
 cli_documents.register(app)
 cli_operations.register(app)
 cli_worksite.register(app)
+cli_oversight.register(app)
+# After cli_oversight.register(app): these join its ``oversight`` group.
+cli_oversight_card.register(app)
+cli_oversight_switch.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

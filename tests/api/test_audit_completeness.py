@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,32 @@ from documents import audit_scenarios as documents_audit
 from immigrationos.api import iter_routes
 from immigrationos.apikit.deps import route_permission
 from immigrationos.auth.permissions import PERSON_DATA_PERMISSIONS
+from immigrationos.auth.principal import Principal
 from immigrationos.db.engine import session_scope
+from immigrationos.oversight import signoff
 from immigrationos.targeting.models import Lead
 from operations import audit_scenarios as operations_audit
 from worksite.audit_scenarios import worksite_scenarios
 
 from .conftest import HOME_OFFICE, Api
 from .persons_world import CLUSTERS, resolved_world, targeted
+
+DEFAULT_POLICY = resources.files("immigrationos.targeting") / "data" / "priority-policy.yaml"
+
+
+def _other_policy() -> bytes:
+    """Return the bundled priority policy's text as another version."""
+    text = DEFAULT_POLICY.read_text(encoding="utf-8")
+    assert 'version: "2026.11.1"' in text
+    return text.replace('version: "2026.11.1"', 'version: "2026.12.1"').encode("utf-8")
+
+
+# Route prefixes whose audit scenarios live in their domain's own test.
+COVERED_ELSEWHERE = (
+    "/api/v1/custody/",  # tests/custody/test_custody_audit.py
+    "/api/v1/contests",  # tests/oversight/test_contest_audit.py
+    "/api/v1/oversight/replay/",  # tests/oversight/test_replay_audit.py
+)
 
 
 def _must_audit() -> set[tuple[str, str]]:
@@ -357,10 +377,32 @@ def test_every_person_data_read_and_every_write_is_audited(
         )
     )
     scenarios.update(worksite_scenarios(api, tmp_path / "worksite"))
-    # Custody's routes need a case walked to arrest and beyond: their scenarios live in
-    # tests/custody/test_custody_audit.py, which asserts it covers every custody route.
-    custody = {(m, p) for m, p in _must_audit() if p.startswith("/api/v1/custody/")}
-    missing = _must_audit() - set(scenarios) - custody
+    # Last: the stop switch (a suspension would freeze the scenarios above) and a policy
+    # sign-off of a text the operator submitted.
+    submitted = signoff.submit(
+        api.engine, principal=Principal.operator("tester"), text=_other_policy(), path="p.yaml"
+    )
+    scenarios[("POST", "/api/v1/oversight/policy-signoffs")] = (
+        lambda: api.client.post(
+            "/api/v1/oversight/policy-signoffs",
+            json={"sha256": submitted.sha256, "statement": "reviewed factors and weights"},
+            headers=oversight.headers,
+        ),
+        None,
+    )
+    scenarios[("POST", "/api/v1/oversight/switch")] = (
+        lambda: api.client.post(
+            "/api/v1/oversight/switch",
+            json={"action": "SUSPEND", "scope": "DETECTOR", "target": "OVERSTAY", "reason": "r"},
+            headers=oversight.headers,
+        ),
+        None,
+    )
+    # Some domains need a world of their own (a case walked to arrest, a contest, a
+    # decision to replay): their scenarios live in a test of theirs, which asserts it
+    # covers every route under its prefix.
+    elsewhere = {(m, p) for m, p in _must_audit() if p.startswith(COVERED_ELSEWHERE)}
+    missing = _must_audit() - set(scenarios) - elsewhere
     assert missing == set(), f"add an audit scenario for {sorted(missing)}"
     for (method, path), (call, purpose) in scenarios.items():
         before = api.audit_count()

@@ -30,7 +30,7 @@ def test_oversight_reads_everything_and_changes_nothing_but_targeting() -> None:
     readers = {p for p in Permission if p.value.endswith((".read", ".search"))}
     assert readers <= oversight
     writes = oversight - readers - {Permission.AUDIT_VERIFY}
-    assert writes == {Permission.TARGETING_SUSPEND}
+    assert writes == {Permission.TARGETING_SUSPEND, Permission.TARGETING_SIGNOFF}
 
 
 def test_only_oversight_reads_the_audit_log() -> None:

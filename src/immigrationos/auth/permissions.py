@@ -92,8 +92,16 @@ class Permission(StrEnum):
     # The audit log.
     AUDIT_READ = "audit.read"
     AUDIT_VERIFY = "audit.verify"
-    # Oversight's one operational power (the targeting capability comes later).
+    # Oversight's one operational power: the stop switch (oversight/switch.py).
     TARGETING_SUSPEND = "targeting.suspend"
+    # Contests of a record, an identity link or a flag (person data): reading them, entering
+    # one a person or their attorney brought, deciding one (never one's own, never on a
+    # lead one accepted).
+    CONTESTS_READ = "contests.read"
+    CONTESTS_ENTER = "contests.enter"
+    CONTESTS_DECIDE = "contests.decide"
+    # An independent reviewer's sign-off of a priority-policy version (oversight/signoff.py).
+    TARGETING_SIGNOFF = "targeting.signoff"
     # Worksite (Form I-9) audits and inspections: reading runs, findings, notices and fines
     # (person data: employees' forms); running an audit of uploaded forms; inspecting
     # (cross-checks against SSA and USCIS records, notices served on an employer).
@@ -194,6 +202,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.AUTHORIZATIONS_RECORD,
             P.DISCLOSURES_CREATE,
             P.DISCLOSURES_READ,
+            P.CONTESTS_READ,
+            P.CONTESTS_ENTER,
+            P.CONTESTS_DECIDE,
         }
     ),
     # Agency attorneys: records and persons for legal review, authorizations, disclosures.
@@ -213,12 +224,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.DOCUMENTS_READ,
             P.DOCUMENTS_GENERATE,
             P.CASES_TRANSITION,
+            P.TARGETING_SIGNOFF,
             P.PURPOSES_READ,
             P.PURPOSES_CREATE,
             P.AUTHORIZATIONS_READ,
             P.AUTHORIZATIONS_RECORD,
             P.DISCLOSURES_CREATE,
             P.DISCLOSURES_READ,
+            P.CONTESTS_READ,
+            P.CONTESTS_ENTER,
+            P.CONTESTS_DECIDE,
         }
     ),
     # Detention staff: the cases of their area and the custody and removal steps of them
@@ -274,7 +289,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.AUDIT_READ,
             P.AUDIT_VERIFY,
             P.TARGETING_SUSPEND,
+            P.TARGETING_SIGNOFF,
             P.WORKSITE_READ,
+            P.CONTESTS_READ,
         }
     ),
     # Administrators manage accounts and grants; they read no person data (ingest batches
@@ -310,6 +327,7 @@ PERSON_DATA_PERMISSIONS = frozenset(
         P.QUARANTINE_READ,
         P.DISCLOSURES_READ,
         P.WORKSITE_READ,
+        P.CONTESTS_READ,
     }
 )
 

@@ -30,6 +30,8 @@ from immigrationos.cases.models import Case, CaseEvent
 from immigrationos.custody import deadlines as custody_deadlines
 from immigrationos.custody import removal as custody_removal
 from immigrationos.db.engine import session_scope
+from immigrationos.oversight import replay
+from immigrationos.oversight import switch as oversight_switch
 from immigrationos.persons.access import in_area
 from immigrationos.policy import service as policy_service
 from immigrationos.policy.engine import UseContext
@@ -178,6 +180,13 @@ def accept_lead(
         if existing is not None:
             raise CaseError(
                 409, "case-exists", f"lead {lead_id} is already case {existing.case_id}"
+            )
+        frozen = oversight_switch.current(session).frozen_reason(
+            lead.policy_version, json.loads(lead.violations)
+        )  # the stop switch freezes the queue (oversight/switch.py)
+        if frozen is not None:
+            raise CaseError(
+                409, "targeting-suspended", f"lead {lead_id} cannot become a case: {frozen}"
             )
         verdict = recheck.evaluate(session, ctx, lead.person_id, as_of or _today(), lead_id)
         if verdict.halt is not None:
@@ -375,6 +384,7 @@ def move(
             to_state=target.value, reason=reason, checks=checks, version=version + 1,
         )  # fmt: skip
         cases_service.add_event(session=session, event=event)
+        replay.snapshot_case_event(session, case=case, event=event, as_of=as_of or _today())
         deadlines = custody_deadlines.on_transition(
             session, case, chosen.name, target.value, principal.actor, now
         )
@@ -427,6 +437,7 @@ def _halt(
         to_state=target.value, reason=why, checks=checks, version=version + 1,
     )  # fmt: skip
     cases_service.add_event(session=session, event=event)
+    replay.snapshot_case_event(session, case=case, event=event, as_of=_today())
     _audit(
         session, principal, "cases.halt", case.case_id, purpose_id,
         {"cause": cause, "from_state": case.state, "to_state": target.value,

@@ -7,6 +7,9 @@ from immigrationos.custody import models as custody_models
 from immigrationos.db.base import Base
 from immigrationos.documents import models as documents_models
 from immigrationos.operations import models as operations_models
+from immigrationos.oversight import contest_models as oversight_contest_models
+from immigrationos.oversight import models as oversight_switch_models
+from immigrationos.oversight import replay as oversight_replay_models
 from immigrationos.policy import models as policy_models
 from immigrationos.records import models as records_models
 from immigrationos.resolution import models as resolution_models
@@ -22,6 +25,9 @@ __all__ = [
     "custody_models",
     "documents_models",
     "operations_models",
+    "oversight_contest_models",
+    "oversight_replay_models",
+    "oversight_switch_models",
     "policy_models",
     "records_models",
     "resolution_models",

@@ -22,6 +22,7 @@ from immigrationos.apikit import lawful
 from immigrationos.apikit.deps import PageParams, audit
 from immigrationos.apikit.problems import Problem
 from immigrationos.auth.principal import Principal
+from immigrationos.oversight import contest_restrict
 from immigrationos.persons import facts
 from immigrationos.persons import service as persons_service
 from immigrationos.persons.schemas import (
@@ -135,6 +136,9 @@ def visible_person(
         raise _refuse_missing(session, principal, purpose, person_id, action, rule)
     rows = persons_service.records_of_person(session=session, person_id=person_id)
     allowed, refused = decide_rows(ctx, rows)
+    # Records kept only as the record of an error (oversight/contest_restrict.py).
+    allowed, restricted = contest_restrict.split_rows(session, principal, allowed)
+    refused += restricted
     hidden = [d for d in refused if not d.reveal_existence]
     if rows and not allowed and hidden:
         # Only records whose existence must stay hidden: the person must stay hidden too.

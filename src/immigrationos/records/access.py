@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from immigrationos.apikit import lawful
 from immigrationos.apikit.deps import PageParams, audit
 from immigrationos.auth.principal import Principal
+from immigrationos.oversight import contest_restrict
 from immigrationos.policy import engine as policy_engine
 from immigrationos.policy.engine import Decision, Use, UseContext
 from immigrationos.records import service as records_service
@@ -198,6 +199,8 @@ def _visible(
             rule=None if row is None else "AREA_OF_RESPONSIBILITY",
         )
     decision = policy_engine.get_policy().decide_record(ctx, source, row.payload, Use.READ)
+    # A record kept only as the record of an error (oversight/contest_restrict.py).
+    decision = contest_restrict.refusal(session, principal, source, record_id) or decision
     if not decision.allowed:
         raise lawful.refuse_decision(
             session,

@@ -41,6 +41,7 @@ def detect(
     person_id: str | None = None,
     withheld_sources: frozenset[str] = frozenset(),
     status: PersonStatus | None = None,
+    suspended: Mapping[str, str] | None = None,
 ) -> list[DetectorRun]:
     """Return the run of each of the six detectors on one person's records.
 
@@ -53,6 +54,8 @@ def detect(
             without them or not at all, and says which.
         status: the status of exactly these records (less the withheld ones) as of the
             date, when the caller derived it already; derived here otherwise.
+        suspended: detectors (by violation) an oversight user suspended, with why: each
+            does not run and finds nothing (``oversight.switch``).
     """
     usable = without(records, withheld_sources)
     if status is None:
@@ -64,6 +67,9 @@ def detect(
         person_id=person_id,
         withheld_sources=withheld_sources,
     )
+    halted = suspended or {}
+    if identity_fraud.VIOLATION in halted:
+        fraud = DetectorRun(identity_fraud.VIOLATION, False, f"not run: {halted[fraud.violation]}")
     if fraud.findings and not any(r.source == "ssa_numident" for r in usable):
         # Wages under a number that is not one's own, with no number of one's own: the
         # person is tied to immigration by more than the absence of a record.
@@ -84,7 +90,12 @@ def detect(
             usable, as_of, withheld_sources=withheld_sources, status=status
         ),
     ]
-    return runs
+    return [
+        DetectorRun(r.violation, False, f"not run: {halted[r.violation]}")
+        if r.violation in halted
+        else r
+        for r in runs
+    ]
 
 
 def findings(runs: Sequence[base.DetectorRun]) -> list[Finding]:

@@ -27,6 +27,12 @@ from immigrationos.targeting.safeguards import LeadState, SafeguardResult
 from immigrationos.targeting.scoring import PriorityScore, score_person
 from immigrationos.targeting.status import derive_status
 
+SUSPENDED = "TARGETING_SUSPENDED"
+SUSPENDED_BY = (
+    "EU AI Act (Regulation (EU) 2024/1689) Art. 14(4)(e): a person overseeing a high-risk AI "
+    "system can interrupt it (the stop switch, oversight/switch.py)"
+)
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -184,6 +190,8 @@ def evaluate_person(
     person_id: str | None = None,
     withheld_citizenship: bool = False,
     elsewhere: Sequence[PersonRecord] | Callable[[], Sequence[PersonRecord]] = (),
+    suspended_detectors: Mapping[str, str] | None = None,
+    suspension: str | None = None,
 ) -> Evaluation:
     """Return the full targeting evaluation of one person's records as of a date.
 
@@ -202,6 +210,10 @@ def evaluate_person(
         elsewhere: records of other persons that could be this person's
             (``elsewhere.NameIndex.alike``), or a function returning them (called only
             when there is a finding); a finding one of them would clear is held.
+        suspended_detectors: detectors an oversight user suspended (violation -> why);
+            they do not run.
+        suspension: why targeting (or this policy version) is suspended, if it is: no
+            lead is OPEN, the ``TARGETING_SUSPENDED`` safeguard holds every finding.
     """
     usable = without(records, withheld_sources)
     status = derive_status(usable, as_of)
@@ -213,6 +225,7 @@ def evaluate_person(
             person_id=person_id,
             withheld_sources=withheld_sources,
             status=status,
+            suspended=suspended_detectors,
         )
     )
     runs = _on_strong_links(
@@ -242,6 +255,10 @@ def evaluate_person(
         if others:
             ctx = dataclasses.replace(ctx, cleared_elsewhere=_cleared_elsewhere(ctx, others))
     results = tuple(sg.evaluate(ctx))
+    if suspension and found:
+        # An oversight user suspended targeting (oversight/switch.py): nothing is OPEN.
+        hold = sg.SafeguardResult(SUSPENDED, sg.Effect.HOLD, suspension, legal_basis=SUSPENDED_BY)
+        results += (hold,)
     state = sg.lead_state(found, results)
     score: PriorityScore | None = None
     addresses: tuple[AddressCandidate, ...] = ()

@@ -32,6 +32,9 @@ from sqlalchemy.orm import Session
 from immigrationos.audit import service as audit_service
 from immigrationos.auth.principal import Principal
 from immigrationos.db.engine import session_scope
+from immigrationos.oversight import replay
+from immigrationos.oversight import signoff as oversight_signoff
+from immigrationos.oversight import switch as oversight_switch
 from immigrationos.policy import engine as policy_engine
 from immigrationos.policy import service as policy_service
 from immigrationos.policy.engine import Use, UseContext
@@ -109,6 +112,14 @@ def _context(session: Session, principal: Principal, purpose_id: str | None) -> 
             session=session, principal=principal, purpose_id=purpose_id
         )
     except PurposeError as exc:
+        raise TargetingError(str(exc)) from exc
+
+
+def _signed_off(session: Session, policy: PriorityPolicy) -> None:
+    """Refuse a policy version no independent reviewer signed off (oversight/signoff.py)."""
+    try:
+        oversight_signoff.require_signed(session, policy)
+    except oversight_signoff.SignOffError as exc:
         raise TargetingError(str(exc)) from exc
 
 
@@ -305,6 +316,8 @@ def _update(
     """Update an existing lead; record its state and score changes; return its state."""
     if lead["state"] == "CLOSED":
         values["state"] = "CLOSED"  # a person's decision: runs never reopen it
+    elif lead.get("_contested"):
+        values["state"] = "HELD"  # an open contest holds it until decided
     moved = bool(lead.get("_moved"))
     same = all(
         values[c] == lead[c]
@@ -385,6 +398,9 @@ def target(
     run_id = str(uuid.uuid4())
     with session_scope(engine) as session:
         ctx = _context(session, principal, purpose_id)
+        _signed_off(session, chosen)
+        switch = oversight_switch.current(session)  # suspended: nothing is stored OPEN
+        suspension, halted = switch.hold_reason(chosen.version), switch.detector_reasons()
         active = targeting_service.active_persons(session=session)
         if not active:
             raise TargetingError(
@@ -429,6 +445,8 @@ def target(
                 person_id=pid,
                 withheld_citizenship=pid in protected,
                 elsewhere=partial(named_alike.alike, pid, records),
+                suspended_detectors=halted,
+                suspension=suspension,
             )
             state = _apply(
                 pid, active[pid], evaluation, by_person.get(pid), taken, changes, run_id,
@@ -446,6 +464,11 @@ def target(
             columns=(*LEAD_COLUMNS, "retired_at"),
         )
         targeting_service.insert_events(session=session, rows=changes.events)
+        replay.snapshot_run(
+            session, run_id=run_id, at=now, actor=principal.actor, policy_version=chosen.version,
+            policy_sha256=chosen.sha256, as_of=day, rows=[*changes.inserts, *changes.updates],
+            events=changes.events, records_of=records_of, weakest=weakest,
+        )  # fmt: skip
         stats = {
             "by_state": dict(sorted(by_state.items())),
             "by_violation": dict(sorted(by_violation.items())),
@@ -487,6 +510,8 @@ def target(
                 "retired": changes.retired,
                 **stats,
                 "withheld_sources": sorted(withheld),
+                **({"suspension": suspension} if suspension else {}),
+                **({"suspended_detectors": sorted(halted)} if halted else {}),
             },
         )
         session.commit()

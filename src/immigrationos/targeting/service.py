@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, load_only
 
+from immigrationos.oversight import contest_restrict
 from immigrationos.records.models import Record
 from immigrationos.resolution.models import Person, PersonLink, PersonRecord
 from immigrationos.targeting.models import LEAD_RANK, Lead, LeadEvent, TargetingRun
@@ -120,7 +121,9 @@ def current_leads(*, session: Session) -> dict[str, dict[str, Any]]:
     rows = session.execute(
         select(LEADS).where(LEADS.c.retired_at.is_(None)).execution_options(yield_per=READ_CHUNK)
     )
-    return {r.lead_id: dict(r._mapping) for r in rows}
+    # A lead an open contest holds is marked: the run keeps it HELD (oversight/contest_flows).
+    held = contest_restrict.held_lead_ids(session)
+    return {r.lead_id: {**r._mapping, "_contested": r.lead_id in held} for r in rows}
 
 
 def all_lead_ids(*, session: Session) -> set[str]:

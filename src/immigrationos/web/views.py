@@ -26,6 +26,8 @@ from immigrationos.policy.kinds import PurposeKind
 from immigrationos.policy.schemas import PurposeCreate
 from immigrationos.web import (
     actions,
+    case_records,
+    cases,
     dashboard,
     field,
     inbox,
@@ -34,6 +36,10 @@ from immigrationos.web import (
     maps,
     operations,
     oversight,
+    oversight_bias,
+    oversight_contest,
+    oversight_review,
+    oversight_switch,
     persons,
     signin,
     worksite,
@@ -193,6 +199,10 @@ def mount(app: FastAPI) -> None:
     parts = [signin.router, router, dashboard.router, leads.router, persons.router]
     parts += [actions.router, oversight.router, maps.router, field.router, inbox.router]
     parts += [ingest.router, worksite.router, operations.router, operations.actions]
+    parts += [cases.router, cases.actions, case_records.router, case_records.actions]
+    parts += [oversight_switch.router, oversight_bias.router]
+    parts += [oversight_contest.router]
+    parts += [oversight_review.router]
     for part in parts:
         app.include_router(part)
     app.add_exception_handler(web_session.SignInRequired, _signed_out)

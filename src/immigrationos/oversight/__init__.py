@@ -1,0 +1,1 @@
+"""Oversight: watching what the platform does to people, and correcting it."""

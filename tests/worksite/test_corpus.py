@@ -2,7 +2,8 @@
 
 Each ``corpus/*.json`` holds a case or a list of cases: ``about`` (the M-274 section or
 example it is built from), ``citation``, ``employer``, ``roster``, ``audit_date``,
-``mode``, ``forms`` (the JSON shape of ``io_json``) and ``expected`` (``form_id`` and
+``mode``, ``forms`` (the JSON shape of ``io_json``), for an inspection ``government``
+(SSA's and USCIS's records, the shape of ``MemoryGovernment.to_dict``) and ``expected`` (``form_id`` and
 ``rule_id`` pairs; ``form_id`` "" for a finding about the employer or the roster).
 """
 
@@ -17,6 +18,7 @@ import pytest
 
 from immigrationos.worksite import io_json
 from immigrationos.worksite.audit import audit_forms
+from immigrationos.worksite.generator_world import MemoryGovernment
 from immigrationos.worksite.model import AuditContext, Employer, Mode, RosterEntry
 from immigrationos.worksite.rules.catalogue import RULE_SPECS
 from immigrationos.worksite.rules.registry import load_rules
@@ -45,11 +47,14 @@ def run_case(case: dict[str, Any]) -> set[tuple[str, str]]:
     ]
     employer = io_json.dataclass_from_dict(Employer, case.get("employer", {}), path="employer")
     mode = Mode(case.get("mode", "self"))
+    # An inspection case brings the government records it is checked against.
+    records = MemoryGovernment.from_dict(case["government"]) if "government" in case else None
     ctx = AuditContext(
         audit_date=date.fromisoformat(case["audit_date"]),
         employer=employer,
         roster={r.employee_id: r for r in roster},
         mode=mode,
+        records=records,
     )
     result = audit_forms(forms, ctx)
     rules = load_rules()
@@ -67,10 +72,9 @@ def test_corpus_case(case: dict[str, Any]) -> None:
     assert got == expected, case["about"]
 
 
-def test_corpus_covers_every_self_audit_rule() -> None:
+def test_corpus_covers_every_rule() -> None:
     covered = {e["rule_id"] for p in CASES for e in p.values[0]["expected"]}
-    self_rules = {rid for rid, spec in RULE_SPECS.items() if Mode.SELF in spec.modes}
-    assert self_rules - covered == set()
+    assert set(RULE_SPECS) - covered == set()
 
 
 def test_corpus_cases_name_their_source() -> None:

@@ -361,3 +361,26 @@ def test_a_supervisor_opens_the_inbox(page: Any, site: Site) -> None:
     page.get_by_role("heading", name="Inbox").wait_for()
     assert page.get_by_test_id("inbox-reviews").is_visible()
     check_page(page, "inbox")
+
+
+def test_a_refusal_answering_htmx_is_shown_in_words_and_cleared_by_a_success(
+    page: Any, site: Site
+) -> None:
+    username, secret = site.user("ANALYST")
+    sign_in(page, site, username, secret)
+    declare_purpose(page, site, f"C-R-{page.size_name}")
+    page.goto(site.url + "/map")
+    page.get_by_role("heading", name="Map of leads").wait_for()
+    region = page.get_by_test_id("refusals")
+    assert region.inner_text() == ""
+    # A request the server refuses (400: not a shape): htmx would drop it; the page says why.
+    page.evaluate("htmx.ajax('GET', '/map/selection?shape=nonsense', {target: '#selection'})")
+    region.get_by_test_id("refusal").wait_for()
+    assert "Draw a rectangle" in region.inner_text()
+    check_page(page, "refusal-in-place")
+    # The next request that succeeds clears it.
+    page.evaluate(
+        "htmx.ajax('GET', '/map/selection?shape=0,0 975,0 975,610 0,610', {target: '#selection'})"
+    )
+    page.get_by_test_id("selected-lead").first.wait_for()
+    assert region.inner_text() == ""

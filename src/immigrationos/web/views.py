@@ -30,10 +30,12 @@ from immigrationos.web import (
     cases,
     dashboard,
     field,
+    flights,
     inbox,
     ingest,
     leads,
     maps,
+    operation_request,
     operations,
     oversight,
     oversight_bias,
@@ -198,10 +200,12 @@ def mount(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     parts = [signin.router, router, dashboard.router, leads.router, persons.router]
     parts += [actions.router, oversight.router, maps.router, field.router, inbox.router]
-    parts += [ingest.router, worksite.router, operations.router, operations.actions]
+    parts += [ingest.router, worksite.router, operation_request.router]
+    parts += [operations.router, operations.actions]
     parts += [cases.router, cases.actions, case_records.router, case_records.actions]
     parts += [oversight_switch.router, oversight_bias.router]
     parts += [oversight_contest.router]
+    parts += [flights.router, flights.actions]
     parts += [oversight_review.router]
     for part in parts:
         app.include_router(part)

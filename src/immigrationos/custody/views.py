@@ -8,8 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query
 
 from immigrationos.apikit import lawful
 from immigrationos.apikit.deps import EngineDep, PurposeHeader, SessionDep, audit, require
@@ -17,13 +16,13 @@ from immigrationos.apikit.problems import responses
 from immigrationos.auth.permissions import Permission
 from immigrationos.auth.principal import Principal
 from immigrationos.cases import access as cases_access
-from immigrationos.cases import service as cases_service
-from immigrationos.cases.flows import CaseError, not_found
-from immigrationos.cases.models import Case
+from immigrationos.cases.flows import CaseError
+from immigrationos.custody import access as custody_access
 from immigrationos.custody import booking as custody_booking
 from immigrationos.custody import deadlines as custody_deadlines
 from immigrationos.custody import departure, locator, views_removal
 from immigrationos.custody import flows as custody_flows
+from immigrationos.custody.access import CaseIdPath
 from immigrationos.custody.schemas import (
     BookingComplete,
     BookingOutcomeRead,
@@ -41,7 +40,6 @@ from immigrationos.custody.schemas import (
     SelfDepartureCounts,
     SelfDepartureWeek,
 )
-from immigrationos.persons.access import in_area
 
 router = APIRouter(prefix="/custody", tags=["custody"])
 # The routes of views_removal.py join this router as they are: FastAPI 0.165 includes a
@@ -49,38 +47,10 @@ router = APIRouter(prefix="/custody", tags=["custody"])
 # ``api.iter_routes``, the permission matrix and the audit completeness tests).
 router.routes.extend(views_removal.router.routes)
 
-CaseIdPath = Annotated[
-    str, Path(min_length=1, max_length=40, description="A case ID: C and ten characters.")
-]
-
 
 def _offices(principal: Principal) -> frozenset[str] | None:
     area = principal.area()
     return None if area is None else frozenset(area)
-
-
-def _visible(
-    session: Session, principal: Principal, purpose: str | None, case_id: str, action: str
-) -> Case:
-    lawful.use_context(
-        session, principal, purpose, action=action, resource_type="case", resource_id=case_id
-    )
-    case = cases_service.get_case(session=session, case_id=case_id)
-    if case is None or not in_area(principal, case.field_office):
-        rule = None if case is None else "AREA_OF_RESPONSIBILITY"
-        error = not_found(case_id, principal, rule)
-        raise cases_access.refuse(session, principal, purpose, action, case_id, error)
-    return case
-
-
-def _prepare(
-    session: Session, principal: Principal, purpose: str | None, action: str, case_id: str
-) -> None:
-    """Check the purpose at the door, then leave the transaction to the flow."""
-    lawful.use_context(
-        session, principal, purpose, action=action, resource_type="case", resource_id=case_id
-    )
-    session.rollback()
 
 
 @router.get(
@@ -130,7 +100,7 @@ def case_deadlines(
     purpose: PurposeHeader = None,
 ) -> DeadlineList:
     """Return the case's deadlines by due time."""
-    _visible(session, principal, purpose, case_id, "custody.case_deadlines")
+    custody_access.visible_case(session, principal, purpose, case_id, "custody.case_deadlines")
     now = custody_flows.now_utc()
     found = custody_deadlines.deadlines_of_case(session, case_id, now)
     audit(
@@ -158,7 +128,7 @@ def custody_review(
 ) -> CustodyReviewRead:
     """Meet the open custody review; while detention continues, the next one starts."""
     action = "custody.review"
-    _prepare(session, principal, purpose, action, case_id)
+    custody_access.prepare(session, principal, purpose, action, case_id)
     try:
         done = custody_flows.record_custody_review(
             engine, principal=principal, purpose_id=purpose, case_id=case_id,
@@ -187,7 +157,7 @@ def removal_eligibility(
 ) -> EligibilityRead:
     """Return the basis for removal (final order, reinstatement, expedited) or why there is none."""
     action = "custody.removal_eligibility"
-    _prepare(session, principal, purpose, action, case_id)
+    custody_access.prepare(session, principal, purpose, action, case_id)
     try:
         found = custody_flows.removal_eligibility(
             engine, principal=principal, purpose_id=purpose, case_id=case_id
@@ -214,7 +184,7 @@ def removal_fact(
 ) -> RemovalFactRead:
     """Record a legal fact that decides whether removal may go ahead."""
     action = "custody.removal_fact"
-    _prepare(session, principal, purpose, action, case_id)
+    custody_access.prepare(session, principal, purpose, action, case_id)
     try:
         fact = custody_flows.record_removal_fact(
             engine, principal=principal, purpose_id=purpose, case_id=case_id,
@@ -241,7 +211,7 @@ def open_booking(
 ) -> BookingRead:
     """Create the booking of a case at arrest: biographics and charges prefilled."""
     action = "custody.booking.create"
-    _prepare(session, principal, purpose, action, case_id)
+    custody_access.prepare(session, principal, purpose, action, case_id)
     try:
         booking = custody_booking.open_booking(
             engine, principal=principal, purpose_id=purpose, case_id=case_id
@@ -265,7 +235,7 @@ def read_booking(
 ) -> BookingRead:
     """Return the case's booking."""
     action = "custody.booking.read"
-    _visible(session, principal, purpose, case_id, action)
+    custody_access.visible_case(session, principal, purpose, case_id, action)
     booking = custody_booking.booking_of_case(session, case_id)
     if booking is None:
         error = CaseError(404, "booking-not-found", f"case {case_id} has no booking")
@@ -294,7 +264,7 @@ def complete_booking(
 ) -> BookingOutcomeRead:
     """Complete the booking; a citizenship claim or indicator halts it for review."""
     action = "custody.booking.complete"
-    _prepare(session, principal, purpose, action, case_id)
+    custody_access.prepare(session, principal, purpose, action, case_id)
     data = custody_booking.BookingCompletion(
         encounter=body.encounter,
         identity_confirmed=body.identity_confirmed,
@@ -341,7 +311,7 @@ def record_detention(
 ) -> DetentionRead:
     """Record where the person is held; the locator answers with it."""
     action = "custody.detention"
-    _prepare(session, principal, purpose, action, case_id)
+    custody_access.prepare(session, principal, purpose, action, case_id)
     try:
         stay = custody_flows.record_detention(
             engine, principal=principal, purpose_id=purpose, case_id=case_id,

@@ -14,10 +14,11 @@ from immigrationos.apikit.problems import responses
 from immigrationos.auth.permissions import Permission
 from immigrationos.auth.principal import Principal
 from immigrationos.cases import access as cases_access
-from immigrationos.cases import service as cases_service
-from immigrationos.cases.flows import CaseError, not_found
+from immigrationos.cases.flows import CaseError
+from immigrationos.custody import access as custody_access
 from immigrationos.custody import collateral, removal_flights, travel_documents
 from immigrationos.custody import flows as custody_flows
+from immigrationos.custody.access import CaseIdPath
 from immigrationos.custody.schemas import (
     CollateralCreate,
     CollateralRead,
@@ -34,38 +35,9 @@ from immigrationos.custody.schemas import (
     TravelDocumentRead,
     TravelDocumentWrite,
 )
-from immigrationos.persons.access import in_area
 
 # ``views.router`` takes these routes as they are (paths and tags included).
 router = APIRouter(prefix="/custody", tags=["custody"])
-
-CaseIdPath = Annotated[
-    str, Path(min_length=1, max_length=40, description="A case ID: C and ten characters.")
-]
-
-
-def _visible(
-    session: Session, principal: Principal, purpose: str | None, case_id: str, action: str
-) -> None:
-    """Refuse (audited) a case that is missing or outside the caller's area."""
-    lawful.use_context(
-        session, principal, purpose, action=action, resource_type="case", resource_id=case_id
-    )
-    case = cases_service.get_case(session=session, case_id=case_id)
-    if case is None or not in_area(principal, case.field_office):
-        rule = None if case is None else "AREA_OF_RESPONSIBILITY"
-        error = not_found(case_id, principal, rule)
-        raise cases_access.refuse(session, principal, purpose, action, case_id, error)
-
-
-def _prepare(
-    session: Session, principal: Principal, purpose: str | None, action: str, case_id: str
-) -> None:
-    """Check the purpose at the door, then leave the transaction to the flow."""
-    lawful.use_context(
-        session, principal, purpose, action=action, resource_type="case", resource_id=case_id
-    )
-    session.rollback()
 
 
 @router.post(
@@ -84,7 +56,7 @@ def record_travel_document(
 ) -> TravelDocumentRead:
     """Move the travel document to its new status, at the version seen."""
     action = "custody.travel_document"
-    _prepare(session, principal, purpose, action, case_id)
+    custody_access.prepare(session, principal, purpose, action, case_id)
     change = travel_documents.TravelDocumentChange(**body.model_dump(exclude={"version"}))
     try:
         doc = travel_documents.record(
@@ -110,7 +82,7 @@ def read_travel_document(
 ) -> TravelDocumentRead:
     """Return the case's travel document."""
     action = "custody.travel_document.read"
-    _visible(session, principal, purpose, case_id, action)
+    custody_access.visible_case(session, principal, purpose, case_id, action)
     doc = travel_documents.of_case(session, case_id)
     if doc is None:
         error = CaseError(404, "travel-document-not-found", f"case {case_id} has none recorded")
@@ -137,7 +109,7 @@ def counsel_notices(
 ) -> CounselNoticeList:
     """Return the notices to counsel recorded on a case (recorded, never sent)."""
     action = "custody.counsel_notices"
-    _visible(session, principal, purpose, case_id, action)
+    custody_access.visible_case(session, principal, purpose, case_id, action)
     found = custody_flows.counsel_notices(session, case_id)
     audit(
         session, principal, action, resource_type="case", resource_id=case_id, purpose=purpose,

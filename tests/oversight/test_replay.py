@@ -128,7 +128,11 @@ def test_a_replayed_lead_decision_shows_the_inputs_of_its_time(world: World) -> 
 
     with session_scope(engine) as session:
         audited = (
-            session.execute(select(AuditEvent).where(AuditEvent.action == "oversight.replay"))
+            session.execute(
+                select(AuditEvent)
+                .where(AuditEvent.action == "oversight.replay")
+                .order_by(AuditEvent.seq)
+            )
             .scalars()
             .all()
         )

@@ -124,7 +124,11 @@ def test_the_command_writes_markdown_and_a_valid_pdf(
     assert (tmp_path / "x.pdf").exists() and not (tmp_path / "x.md").exists()
     with session_scope(engine) as session:
         audited = (
-            session.execute(select(AuditEvent).where(AuditEvent.action == "oversight.system_card"))
+            session.execute(
+                select(AuditEvent)
+                .where(AuditEvent.action == "oversight.system_card")
+                .order_by(AuditEvent.seq)
+            )
             .scalars()
             .all()
         )

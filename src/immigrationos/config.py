@@ -43,10 +43,31 @@ class Settings(BaseSettings):
     operator: str | None = Field(
         default=None, description="Who runs command-line jobs (defaults to the OS user)."
     )
+    engine: str = Field(
+        default="duckdb",
+        description="Engine of the batch stages that scan the lake: duckdb (one machine) or "
+        "spark (resolution's scoring and targeting's batch on Spark, IMOS_SPARK_MASTER).",
+    )
+    spark_master: str = Field(
+        default="local[*]", description="Spark master URL when IMOS_ENGINE=spark."
+    )
+    spark_driver_memory: str = Field(
+        default="4g", description="Memory of the Spark driver (local mode: all of Spark's)."
+    )
+    spark_shuffle_partitions: int = Field(
+        default=8, description="Spark's shuffle partitions (a few per core of the cluster)."
+    )
     resolution_backend: str = Field(
         default="splink-duckdb",
         description="Identity-resolution backend (resolution.backend.BACKENDS): splink-duckdb.",
     )
+
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        if value not in ("duckdb", "spark"):
+            raise ValueError(f"IMOS_ENGINE must be duckdb or spark, got {value!r}")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -25,8 +25,10 @@ from immigrationos.audit import views as audit_views
 from immigrationos.auth import views as auth_views
 from immigrationos.cases import views as cases_views
 from immigrationos.custody import views as custody_views
+from immigrationos.custody import views_placement as custody_placement_views
 from immigrationos.db.engine import get_engine
 from immigrationos.documents import views as documents_views
+from immigrationos.jobs import views as jobs_views
 from immigrationos.operations import views as operations_views
 from immigrationos.oversight import views_bias as oversight_bias_views
 from immigrationos.oversight import views_contest as oversight_contest_views
@@ -54,6 +56,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     targeting_views.router,
     cases_views.router,
     custody_views.router,
+    custody_placement_views.router,
     documents_views.router,
     operations_views.router,
     worksite_views.router,
@@ -62,6 +65,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     audit_views.router,
     oversight_review_views.router,
     oversight_bias_views.router,
+    jobs_views.router,
 )
 
 

@@ -26,6 +26,7 @@ from immigrationos import (
     cli_cases,
     cli_custody,
     cli_documents,
+    cli_jobs,
     cli_operations,
     cli_oversight,
     cli_oversight_card,
@@ -361,6 +362,7 @@ cli_custody.register(app)
 cli_documents.register(app)
 cli_operations.register(app)
 cli_worksite.register(app)
+cli_jobs.register(app)
 cli_oversight.register(app)
 # After cli_oversight.register(app): these join its ``oversight`` group.
 cli_oversight_card.register(app)

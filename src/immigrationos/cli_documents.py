@@ -18,6 +18,7 @@ from immigrationos.auth.principal import Principal
 from immigrationos.config import get_settings
 from immigrationos.db.engine import get_engine, session_scope
 from immigrationos.documents import flows as documents_flows
+from immigrationos.documents import serving
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -38,7 +39,7 @@ def document_list(
     case_id: Annotated[str, typer.Argument(help="The case's ID (C and ten characters).")],
     purpose: PurposeOption,
 ) -> None:
-    """List a case's documents: number, state, hash, who generated and signed them."""
+    """List a case's documents: number, state, hash, who generated, signed and served them."""
     principal = Principal.operator(get_settings().operator)
     with session_scope(get_engine()) as session:
         try:
@@ -46,14 +47,18 @@ def document_list(
         except documents_flows.DocumentError as exc:
             err.print(f"[red]refused:[/] {exc.detail}")
             raise typer.Exit(2) from exc
+        history = serving.services(session, found)
         table = Table(title=f"documents of case {case_id}")
-        for column in ("number", "form", "state", "sha256", "generated", "signed"):
+        for column in ("number", "form", "state", "sha256", "generated", "signed", "service"):
             table.add_column(column)
         for d in found:
             signed = f"{d.signed_by_name} {d.signed_at:%Y-%m-%d}" if d.signed_at else "-"
+            served = "; ".join(
+                f"{s.outcome} {s.method} {s.served_at:%Y-%m-%d}" for s in history[d.document_id]
+            )
             table.add_row(
                 d.number, d.form, d.state, d.sha256[:16],
-                f"{d.generated_by_name} {d.generated_at:%Y-%m-%d}", signed,
+                f"{d.generated_by_name} {d.generated_at:%Y-%m-%d}", signed, served or "-",
             )  # fmt: skip
     console.print(table)
 

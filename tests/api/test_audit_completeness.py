@@ -46,6 +46,7 @@ COVERED_ELSEWHERE = (
     "/api/v1/custody/",  # tests/custody/test_custody_audit.py
     "/api/v1/contests",  # tests/oversight/test_contest_audit.py
     "/api/v1/oversight/replay/",  # tests/oversight/test_replay_audit.py
+    "/api/v1/jobs",  # tests/jobs/test_jobs_api.py
 )
 
 

@@ -27,6 +27,10 @@ def test_a_collateral_with_an_open_lead_s_records_is_cleared(world: World) -> No
     )  # fmt: skip
     (event,) = world.api.audit_events(action="custody.collateral", outcome="SUCCESS")
     assert event.purpose == world.purposes["OFFICER"]
+    # Cleared: the person's open lead gets its case, at arrest, for the booking to go on.
+    assert done.json()["lead_id"] == world.leads["teodoro"]
+    case = world.case(done.json()["case_id"])
+    assert (case.lead_id, case.state) == (world.leads["teodoro"], "arrest")
 
 
 def test_a_citizenship_claim_or_indicator_halts_the_collateral(world: World) -> None:
@@ -43,6 +47,9 @@ def test_a_citizenship_claim_or_indicator_halts_the_collateral(world: World) -> 
     indicator = world.post("OFFICER", "/custody/collateral", _report(world))
     assert (indicator.json()["outcome"], indicator.json()["review"]) == ("HALTED", "citizenship")
     assert "CITIZENSHIP_EVIDENCE" in indicator.json()["safeguards"]
+    halted = (claimed.json(), unsure.json(), indicator.json())
+    assert {(h["lead_id"], h["case_id"]) for h in halted} == {(None, None)}
+    assert world.api.audit_events(action="cases.create") == []
 
 
 def test_a_collateral_outside_the_area_or_without_purpose_is_refused(world: World) -> None:

@@ -10,6 +10,7 @@ from api.conftest import HOME_OFFICE
 from cases.conftest import World
 from immigrationos.api import iter_routes
 from immigrationos.cases.machine import CaseState
+from immigrationos.custody.sites import build_sites
 
 from .conftest import at_state, take
 from .test_booking import COMPLETE
@@ -45,6 +46,23 @@ def test_every_custody_route_is_audited_with_its_purpose(world: World) -> None:
             "version": next(f["version"] for f in listed if f["flight_id"] == flight["flight_id"])
         }
 
+    def new_flight() -> None:
+        made = world.post(
+            "DETENTION", "/custody/flights",
+            {"destination": "GTM", "departs": "2030-02-03", "seats": 5, "departure_site": "LA"},
+        )  # fmt: skip
+        flight.update(made.json())
+
+    def placed_elsewhere() -> dict[str, Any]:
+        # Held at Adelanto (the detention step): moved to another facility taking men at B.
+        elsewhere = next(
+            s.code for s in build_sites()
+            if s.excluded is None and s.beds > 0 and "M" in s.sexes
+            and "B" in s.security_levels and s.code != FACILITY["facility_code"]
+        )  # fmt: skip
+        chosen = {"case_id": case_id, "facility_code": elsewhere, "security_level": "B"}
+        return {"choices": [chosen], "reason": "nearer the family"}
+
     scenarios: list[tuple[str, str, str, Any, Any]] = [
         ("OFFICER", "POST", "/custody/cases/{case_id}/booking", f"{base}/booking", None),
         ("DETENTION", "GET", "/custody/cases/{case_id}/booking", f"{base}/booking", None),
@@ -52,6 +70,10 @@ def test_every_custody_route_is_audited_with_its_purpose(world: World) -> None:
          f"{base}/booking/complete", COMPLETE),
         ("DETENTION", "POST", "/custody/cases/{case_id}/detention", f"{base}/detention",
          FACILITY),
+        ("DETENTION", "GET", "/custody/placement/held", "/custody/placement/held", None),
+        ("DETENTION", "POST", "/custody/placement/proposals", "/custody/placement/proposals",
+         {"case_ids": [case_id], "levels": {case_id: "B"}}),
+        ("DETENTION", "POST", "/custody/placements", "/custody/placements", placed_elsewhere),
         ("LEGAL", "GET", "/custody/locator", "/custody/locator",
          {"a_number": "A123456789", "country_of_birth": "GTM"}),
         ("DETENTION", "POST", "/custody/cases/{case_id}/custody-reviews",
@@ -85,6 +107,8 @@ def test_every_custody_route_is_audited_with_its_purpose(world: World) -> None:
          at_flight("/manifest.pdf"), None),
         ("DETENTION", "POST", "/custody/flights/{flight_id}/execute", at_flight("/execute"),
          flight_version),
+        ("SUPERVISOR", "POST", "/custody/flights/{flight_id}/cancel", at_flight("/cancel"),
+         lambda: {**flight_version(), "reason": "charter withdrawn"}),
     ]  # fmt: skip
     before_steps = {
         "/custody/cases/{case_id}/detention": [
@@ -93,6 +117,8 @@ def test_every_custody_route_is_audited_with_its_purpose(world: World) -> None:
         "/custody/cases/{case_id}/custody-reviews": [
             moved("start_proceedings", "LEGAL"), moved("record_final_order", "LEGAL"),
         ],
+        # The executed flight is not cancelled: a new PLANNED one is.
+        "/custody/flights/{flight_id}/cancel": [new_flight],
     }  # fmt: skip
     covered = set()
     for role, method, route, path, body in scenarios:

@@ -3,11 +3,12 @@
 
 They run after the cases scenarios, before the operations': ``state["case_id"]`` is then a
 Los Angeles case in ``target_package``. A second supervisor of the office drafts an I-200
-(a warrant); ``supervisor``, not its drafter, signs it.
+(a warrant); ``supervisor``, not its drafter, signs it, then records serving it in person.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -62,6 +63,18 @@ def scenarios(
         ),
         ("POST", "/api/v1/documents/{document_id}/sign"): (
             lambda: as_supervisor("POST", f"/api/v1/documents/{state['document_id']}/sign"),
+            purpose,
+        ),
+        ("POST", "/api/v1/documents/{document_id}/service"): (
+            lambda: as_supervisor(
+                "POST",
+                f"/api/v1/documents/{state['document_id']}/service",
+                json={
+                    "method": "IN_PERSON",
+                    "recipient": "the person named",
+                    "served_at": dt.datetime.now(dt.UTC).isoformat(),
+                },
+            ),
             purpose,
         ),
         ("GET", "/api/v1/documents/forms"): (

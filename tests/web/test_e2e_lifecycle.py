@@ -1,11 +1,18 @@
 """The enforcement lifecycle in a real browser: from a lead to removal, and from a lead to
-self-departure, each step taken on the case page by the user whose role takes it.
+self-departure, each human step taken on its page by the user whose role takes it.
 
-The set-up steps that have no page are done as the platform does them: the records that
-arrive later (the immigration court's final order, an I-94 departure) are ingested and
-resolved, and the re-check of open cases runs as the scheduled job does. Every case
-transition, the assignment, the booking and the detention are taken through the pages;
-axe-core checks the case page at desktop (1280x800) and phone (390x844) size.
+Through the pages: accepting the lead, the assignment, every case transition, the I-200
+warrant drafted by the officer and signed by a supervisor, the operation requested by the
+officer on the request page and approved by another user, a supervisor, from the approvals
+inbox, the booking, the custody decision and detention, and the removal flight (created,
+filled: ``schedule_removal``; recorded flown: ``record_removal``).
+
+The steps that have no page are done as the platform does them: the records that arrive
+later (the immigration court's final order, an I-94 departure) are ingested and
+resolved, the re-check of open cases runs as the scheduled job does, and the travel
+document issued by the destination country is recorded through the custody flow (the
+API's ``PUT /custody/cases/{id}/travel-document``; no page records it). axe-core checks
+the case page at desktop (1280x800) and phone (390x844) size.
 """
 
 from __future__ import annotations
@@ -34,10 +41,9 @@ from immigrationos.auth.permissions import is_office_scoped
 from immigrationos.auth.principal import Principal
 from immigrationos.cases import flows as cases_flows
 from immigrationos.cases.models import Case
+from immigrationos.custody import travel_documents
 from immigrationos.db.engine import session_scope
-from immigrationos.operations import flows as ops_flows
-from immigrationos.operations.schemas import OperationCreate, TeamCreate
-from immigrationos.operations.sensitive import SensitiveLocations
+from immigrationos.operations import sensitive
 from immigrationos.policy import flows as policy_flows
 from immigrationos.policy.kinds import PurposeKind
 from immigrationos.policy.schemas import PurposeCreate
@@ -86,23 +92,27 @@ class World:
         self.clusters[label] += refs
         resolve(self.site.engine, self.lake, self.clusters)
 
-    def request_operation(self, officer: Desk, case_id: str) -> str:
-        """Request an operation on the case as the officer; return its ID."""
+    def user_id(self, desk: Desk) -> str:
+        """Return the account ID of a desk's user."""
         with session_scope(self.site.engine) as session:
-            user = auth_service.get_user_by_username(session=session, username=officer.username)
+            user = auth_service.get_user_by_username(session=session, username=desk.username)
+            assert user is not None
+            return str(user.id)
+
+    def issue_travel_document(self, desk: Desk, case_id: str) -> None:
+        """Record the travel document the destination issued (no page records one)."""
+        with session_scope(self.site.engine) as session:
+            user = auth_service.get_user_by_username(session=session, username=desk.username)
             assert user is not None
             session.expunge(user)
-        data = OperationCreate(
-            field_office=HOME_OFFICE, day=dt.date.today() + dt.timedelta(days=7),
-            shift_start="05:00", shift_end="14:00",
-            teams=[TeamCreate(team_id="T01", seats=4, officers=[user.id])],
-            case_ids=[case_id], reason="one overstay, one morning",
+        change = travel_documents.TravelDocumentChange(
+            status="ISSUED", country="GTM", number="TD-E2E-1",
+            issued_on=dt.date.today(), expires_on=dt.date.today() + dt.timedelta(days=180),
         )  # fmt: skip
-        found = ops_flows.request_operation(
-            self.site.engine, principal=Principal.of_user(user), purpose_id=officer.purpose,
-            data=data, places=SensitiveLocations("none", {}, ()), plan_seconds=1.0,
+        travel_documents.record(
+            self.site.engine, principal=Principal.of_user(user), purpose_id=desk.purpose,
+            case_id=case_id, change=change, version=None,
         )  # fmt: skip
-        return found.operation_id
 
     def recheck(self) -> list[cases_flows.TransitionOutcome]:
         """Run the re-check of open cases, as the job after new records does."""
@@ -136,6 +146,14 @@ def world(
         folder = tmp_path_factory.mktemp("e2e-world")
         lake = folder / "lake"
         lake.mkdir()
+        # No sensitive location near the target: one supervisor's approval (the second
+        # approval has its own tests, tests/operations/test_sensitive_locations.py).
+        places = folder / "sensitive.yaml"
+        places.write_text(
+            "categories:\n  school: {label: school, radius_m: 300}\nlocations: []\n",
+            encoding="utf-8",
+        )
+        patch.setenv(sensitive.ENV_VAR, str(places))
         leads = case_world.build(db_engine, folder / "in", lake)
         port = _free_port()
         config = uvicorn.Config(
@@ -184,6 +202,27 @@ class Desk:
     def state(self) -> str:
         """Return the case state the page shows."""
         return str(self.page.get_by_test_id("case-state").inner_text())
+
+    def submit(self, form: Any, button: str) -> None:
+        """Send a form by its button; wait for the next page."""
+        with self.page.expect_navigation():
+            form.get_by_role("button", name=button).click()
+
+    def draft(self, code: str, **entries: str) -> None:
+        """Generate a DRAFT of a form on the case page (entries by label); wait for it."""
+        form = self.page.get_by_test_id("generate")
+        form.get_by_label("Form (those your role may draft in this state)").select_option(
+            value=code
+        )
+        for label, value in entries.items():
+            form.get_by_label(label).fill(value)
+        self.submit(form, "Generate the draft")
+        assert "drafted" in self.page.get_by_test_id("done").inner_text()
+
+    def sign(self, code: str) -> None:
+        """Sign the case's DRAFT of a form on the case page; wait for the page again."""
+        self.submit(self.page.get_by_test_id(f"sign-{code}"), re.compile("^Sign "))
+        assert "signed" in self.page.get_by_test_id("done").inner_text()
 
 
 def _desk(browser: Any, world: World, role: str, size: str, office: str | None) -> Desk:  # noqa: F811
@@ -247,13 +286,37 @@ def test_from_a_lead_to_removal(browser: Any, world: World) -> None:  # noqa: F8
     officer.open_case(world, case_id)
     officer.take("build_target_package")
     check_page(officer.page, "case-officer")  # the transition and document forms
-    # The officer requests the operation (no page requests one: the operations API's flow);
-    # the supervisor approves it on the operation's page, which moves the case.
-    operation_id = world.request_operation(officer, case_id)
-    supervisor.page.goto(f"{world.site.url}/operations/{operation_id}")
-    supervisor.page.get_by_label("Reason for approving (recorded)").fill("team and day fit")
+    officer.draft("I-200")  # the administrative warrant, for a supervisor to sign
+
+    # The officer requests the operation on the request page; the case is a target there.
+    officer.page.goto(f"{world.site.url}/operations/new")
+    request = officer.page.get_by_test_id("operation-request")
+    request.locator(f"#case-{case_id}").check()
+    request.get_by_label("Day").fill((dt.date.today() + dt.timedelta(days=7)).isoformat())
+    request.locator("#team-officers-0").select_option(value=world.user_id(officer))
+    for row in range(1, request.get_by_test_id("team-row").count()):  # one team: the rest empty
+        request.locator(f"#team-id-{row}").fill("")
+    request.get_by_label("Reason for the operation (recorded, audited)").fill(
+        "one overstay, one morning"
+    )
+    officer.submit(request, "Request the operation")
+    found = re.search(r"/operations/(O\w+)", officer.page.url)
+    assert found, officer.page.locator("main").inner_text()
+    operation_id = found.group(1)
+    assert "Requested" in officer.page.get_by_test_id("operation-status").inner_text()
+
+    # Another user, a supervisor, signs the warrant and approves from the approvals inbox.
+    supervisor.open_case(world, case_id)
+    supervisor.sign("I-200")
+    documents = supervisor.page.get_by_test_id("documents").inner_text()
+    assert "I-200" in documents and "SIGNED" in documents and "DRAFT" not in documents
+    supervisor.page.goto(f"{world.site.url}/inbox")
+    waiting = supervisor.page.get_by_test_id("inbox-operations")
     with supervisor.page.expect_navigation():
-        supervisor.page.get_by_role("button", name="Approve the operation").click()
+        waiting.get_by_role("link", name=operation_id).click()
+    decide = supervisor.page.get_by_test_id("operation-decide")
+    decide.get_by_label("Reason for approving (recorded)").fill("team and day fit")
+    supervisor.submit(decide, "Approve the operation")
     assert "Approved" in supervisor.page.get_by_test_id("operation-status").inner_text()
     officer.open_case(world, case_id)
     assert officer.state() == "Operation approval"
@@ -301,14 +364,31 @@ def test_from_a_lead_to_removal(browser: Any, world: World) -> None:  # noqa: F8
     assert legal.state() == "Final order"
     assert "Eligible for removal" in legal.page.get_by_test_id("eligibility").inner_text()
 
+    # Guatemala issues the travel document (no page); the removal flight is filled and flown.
+    world.issue_travel_document(detention, case_id)
+    detention.page.goto(f"{world.site.url}/flights")
+    create = detention.page.get_by_test_id("flight-create")
+    create.get_by_label("Destination country (ISO 3166 alpha-3, e.g. GTM)").fill("GTM")
+    departs = dt.date.today() + dt.timedelta(days=14)
+    create.get_by_label("Date of departure").fill(departs.isoformat())
+    create.get_by_label("Seats").fill("4")
+    create.get_by_label("Departs from").fill("Alexandria Staging Facility, LA")
+    detention.submit(create, "Create the flight")
+    actions = detention.page.get_by_test_id("flight-actions")
+    detention.submit(actions, "Fill the flight")
+    assert case_id in detention.page.get_by_test_id("manifest").inner_text()
+    actions = detention.page.get_by_test_id("flight-actions")
+    actions.get_by_label(re.compile("^Record the flight flown")).fill("departed 09:40, all aboard")
+    detention.submit(actions, "Record the flight executed")
+    assert "Executed" in detention.page.get_by_test_id("flight-status").inner_text()
+
     detention.open_case(world, case_id)
-    detention.take("schedule_removal")
-    detention.take("record_removal")
     assert detention.state() == "Removed"
     timeline = detention.page.get_by_test_id("timeline").inner_text()
-    for step in ("Accept lead", "Record arrest", "Detain", "Record final order", "Record removal"):
+    for step in ("Accept lead", "Request operation", "Record arrest", "Detain",
+                 "Record final order", "Schedule removal", "Record removal"):  # fmt: skip
         assert step in timeline
-    assert "Removal eligible: passed" in timeline
+    assert operation_id in timeline and "Removal eligible: passed" in timeline
     check_page(detention.page, "case-removed")
     for desk in desks.values():
         desk.page.context.close()

@@ -108,6 +108,10 @@ class Permission(StrEnum):
     WORKSITE_READ = "worksite.read"
     WORKSITE_AUDIT = "worksite.audit"
     WORKSITE_INSPECT = "worksite.inspect"
+    # Background jobs (jobs/): reading them (counts, files, errors; no person data) and
+    # starting or cancelling one (ingest, resolution, targeting, exports, bias report).
+    JOBS_READ = "jobs.read"
+    JOBS_RUN = "jobs.run"
 
 
 P = Permission
@@ -139,6 +143,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.PURPOSES_READ,
             P.PURPOSES_CREATE,
             P.AUTHORIZATIONS_READ,
+            P.JOBS_READ,
+            P.JOBS_RUN,
         }
     ),
     # Field officers: records and persons in their area, under a purpose they open.
@@ -292,6 +298,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.TARGETING_SIGNOFF,
             P.WORKSITE_READ,
             P.CONTESTS_READ,
+            P.JOBS_READ,
         }
     ),
     # Administrators manage accounts and grants; they read no person data (ingest batches
@@ -299,6 +306,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "ADMIN": frozenset(
         _EVERYONE
         | {P.USERS_READ, P.USERS_MANAGE, P.GRANTS_MANAGE, P.INGEST_READ, P.RESOLUTION_READ}
+        | {P.JOBS_READ}
     ),
 }
 

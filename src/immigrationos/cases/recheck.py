@@ -61,6 +61,9 @@ class Recheck:
     detail: str
     safeguards: tuple[str, ...]
     departure: Fact | None = None
+    # The evaluation behind the verdict (None: the person is gone); a cleared collateral
+    # encounter's own lead is made of it (custody/collateral.py).
+    evaluation: Evaluation | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def as_check(self) -> dict[str, object]:
         """Return the check as a case event records it."""
@@ -146,7 +149,7 @@ def evaluate(
         person_id=current,
         withheld_citizenship=current in protected,
     )
-    found = verdict(evaluation, current)
+    found = dataclasses.replace(verdict(evaluation, current), evaluation=evaluation)
     if DEPARTED in found.safeguards:
         last_exit = derive_status(records_of[current], as_of).presence.last_exit
         if last_exit is not None and last_exit.kind in DEPARTURE_KINDS:

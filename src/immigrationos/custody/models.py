@@ -155,7 +155,7 @@ class Detention(Base):
 TRAVEL_DOCUMENT_STATUSES = ("NOT_REQUESTED", "REQUESTED", "ISSUED", "REFUSED")
 TRAVEL_DOCUMENT_KINDS = ("TRAVEL_DOCUMENT", "PASSPORT")
 FLIGHT_STATES = ("PLANNED", "EXECUTED", "CANCELLED")
-SEAT_STATUSES = ("MANIFESTED", "REMOVED", "DROPPED")
+SEAT_STATUSES = ("MANIFESTED", "REMOVED", "DROPPED", "CANCELLED")  # CANCELLED: 0022
 FLIGHT_ID_LENGTH = 11  # "F" and ten characters
 
 
@@ -211,6 +211,10 @@ class Flight(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     executed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     executed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Migration 0022: a supervisor's cancellation of a PLANNED flight, and why.
+    cancelled_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    cancel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class FlightSeat(Base):
@@ -283,3 +287,14 @@ class CollateralEncounter(Base):
     safeguards: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Migration 0023: the operation the person was encountered in, and (CLEARED) the
+    # person's own lead and case that the booking goes on.
+    operation_id: Mapped[str | None] = mapped_column(
+        String(11), ForeignKey("operations.operation_id"), nullable=True, index=True
+    )
+    lead_id: Mapped[str | None] = mapped_column(
+        String(11), ForeignKey("leads.lead_id"), nullable=True
+    )
+    case_id: Mapped[str | None] = mapped_column(
+        String(CASE_ID_LENGTH), ForeignKey("cases.case_id"), nullable=True
+    )

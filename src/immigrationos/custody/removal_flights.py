@@ -13,8 +13,14 @@ manifested case through ``record_removal`` to ``removed`` (closing it); a case r
 there (its safeguards no longer clear the person, a stay) is dropped from the manifest
 with the reason and stays where it is.
 
-A flight carries a version: filling and executing name the version seen, so two people
-acting on one flight at once never both succeed.
+A supervisor may cancel a PLANNED flight (filled or not) with a reason: each manifested
+seat is released (``CANCELLED``, with the reason), the manifest is void, and each case on
+board stays in the state it is in (``removal_scheduled`` or ``final_order``, both in the
+removal queue a later flight fills from), with an audit event of its own on the case.
+An executed or already cancelled flight refuses.
+
+A flight carries a version: filling, executing and cancelling name the version seen, so
+two people acting on one flight at once never both succeed.
 """
 
 from __future__ import annotations
@@ -65,6 +71,14 @@ class FillOutcome:
     flight: Flight
     seated: list[FlightSeat] = field(default_factory=list)
     left_out: list[LeftOut] = field(default_factory=list)
+
+
+@dataclass
+class CancellationOutcome:
+    """What cancelling a flight did: the flight as it is now and the cases released."""
+
+    flight: Flight
+    released: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -399,6 +413,98 @@ def execute_flight(
     return outcome
 
 
+def _refuse_cancel(flight: Flight, version: int) -> None:
+    if flight.state == "EXECUTED":
+        when = "" if flight.executed_at is None else f" on {flight.executed_at:%Y-%m-%d}"
+        raise CaseError(
+            409, "flight-executed",
+            f"flight {flight.flight_id} was recorded flown{when}: an executed flight is not "
+            "cancelled",
+        )  # fmt: skip
+    if flight.state == "CANCELLED":
+        when = "" if flight.cancelled_at is None else f" on {flight.cancelled_at:%Y-%m-%d}"
+        raise CaseError(
+            409, "flight-cancelled",
+            f"flight {flight.flight_id} was already cancelled{when}: {flight.cancel_reason}",
+        )  # fmt: skip
+    if flight.version != version:
+        raise CaseError(
+            409, "flight-version-stale",
+            f"flight {flight.flight_id} is at version {flight.version}, not {version}: someone "
+            "changed it since you read it; read it again before you cancel it",
+        )  # fmt: skip
+
+
+def cancel_flight(
+    engine: Engine,
+    *,
+    principal: Principal,
+    purpose_id: str | None,
+    flight_id: str,
+    version: int,
+    reason: str,
+) -> CancellationOutcome:
+    """Cancel a PLANNED flight at the version seen: seats released, manifest void; audit it.
+
+    Raises:
+        CaseError: no reason, not a supervisor, no such flight, the flight executed or
+            already cancelled, or the version seen is stale.
+    """
+    why = reason.strip()
+    if not why:
+        raise CaseError(422, "reason-required", "cancelling a flight needs a reason: give it")
+    if principal.role != "SUPERVISOR":
+        raise CaseError(
+            403,
+            "supervisor-required",
+            f"a flight is cancelled by a SUPERVISOR, not {principal.role}",
+        )
+    with session_scope(engine) as session:
+        custody_flows.context(session, principal, purpose_id)
+        flight = get_flight(session, flight_id)
+        _refuse_cancel(flight, version)
+        now = custody_flows.now_utc()
+        done = session.execute(
+            update(Flight)
+            .where(
+                Flight.flight_id == flight_id, Flight.version == version,
+                Flight.state == "PLANNED",
+            )
+            .values(
+                state="CANCELLED", version=version + 1, cancelled_by=principal.actor,
+                cancelled_at=now, cancel_reason=why,
+            )
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            raise CaseError(409, "flight-version-stale", f"flight {flight_id} just changed")
+        outcome = CancellationOutcome(flight)
+        for seat in seats_of(session, flight_id):
+            if seat.status != "MANIFESTED":
+                continue
+            seat.status, seat.reason = "CANCELLED", f"flight cancelled: {why}"
+            case = session.get(Case, seat.case_id)
+            assert case is not None
+            outcome.released.append(seat.case_id)
+            custody_flows.audit(
+                session, principal, "custody.flight.seat_released", "case", seat.case_id,
+                purpose_id,
+                {"flight_id": flight_id, "reason": why, "state": case.state,
+                 "version": case.version, "queue": case.state in FILLABLE},
+            )  # fmt: skip
+        custody_flows.audit(
+            session, principal, "custody.flight.cancel", "flight", flight_id, purpose_id,
+            {"version": version + 1, "reason": why, "released": outcome.released,
+             "manifest": "void"},
+        )  # fmt: skip
+        session.commit()
+        stored = get_flight(session, flight_id)
+        _detach(session, stored)
+        outcome.flight = stored
+    return outcome
+
+
 def manifest(
     engine: Engine, *, principal: Principal, purpose_id: str | None, flight_id: str, action: str
 ) -> dict[str, Any]:
@@ -415,7 +521,9 @@ def manifest(
             "flight_id": flight.flight_id, "destination": flight.destination,
             "departs": flight.departs.isoformat(), "seats": flight.seats,
             "departure_site": flight.departure_site, "state": flight.state,
-            "version": flight.version,
+            "version": flight.version, "void": flight.state == "CANCELLED",
+            "cancelled_by": flight.cancelled_by, "cancelled_at": flight.cancelled_at,
+            "cancel_reason": flight.cancel_reason,
             "passengers": [
                 {"position": s.position, "case_id": s.case_id, "person_id": s.person_id,
                  "status": s.status, "reason": s.reason, **json.loads(s.details)}
@@ -433,6 +541,8 @@ def manifest(
 def manifest_pdf(found: dict[str, Any]) -> bytes:
     """Return the manifest as a PDF (``custody/templates/manifest.html``)."""
     title = f"Removal flight manifest {found['flight_id']}"
-    return render.render_pdf(
-        "manifest.html", {"flight": found}, title=title, search=(str(TEMPLATES),)
-    )
+    context: dict[str, Any] = {"flight": found}
+    if found.get("void"):
+        title = f"VOID - {title} (flight cancelled)"
+        context["void_mark"] = f"VOID - FLIGHT CANCELLED: {found.get('cancel_reason') or ''}"
+    return render.render_pdf("manifest.html", context, title=title, search=(str(TEMPLATES),))

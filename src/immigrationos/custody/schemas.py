@@ -462,6 +462,7 @@ class CollateralCreate(BaseModel):
     identity_method: str = Field(min_length=1, max_length=2000)
     citizenship_claim: bool
     citizenship_statement: str | None = Field(default=None, max_length=4000)
+    operation_id: str | None = Field(default=None, max_length=40)
 
 
 class CollateralRead(BaseModel):
@@ -477,6 +478,9 @@ class CollateralRead(BaseModel):
     safeguards: list[str]
     recorded_by: str
     recorded_at: dt.datetime
+    operation_id: str | None = None
+    lead_id: str | None = None
+    case_id: str | None = None
 
     @classmethod
     def of(cls, row: CollateralEncounter) -> CollateralRead:
@@ -486,4 +490,5 @@ class CollateralRead(BaseModel):
             outcome=row.outcome, review=row.review, detail=row.detail,
             lead_state=row.lead_state, safeguards=json.loads(row.safeguards),
             recorded_by=row.recorded_by, recorded_at=row.recorded_at,
+            operation_id=row.operation_id, lead_id=row.lead_id, case_id=row.case_id,
         )  # fmt: skip

@@ -3,9 +3,11 @@ notices to counsel of transfers and collateral arrests (joined to ``views.router
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from immigrationos.apikit import lawful
@@ -117,6 +119,35 @@ def counsel_notices(
     )  # fmt: skip
     session.commit()
     return CounselNoticeList(case_id=case_id, notices=[CounselNoticeRead.of(n) for n in found])
+
+
+class FlightCancel(BaseModel):
+    """A supervisor's cancellation of a PLANNED flight: the version seen and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    reason: str = Field(min_length=1, max_length=4000, description="Why (required, audited).")
+
+
+class FlightCancellationRead(BaseModel):
+    """What cancelling a flight did: the flight, the cases released to the removal queue."""
+
+    flight: FlightRead
+    released: list[str]
+    reason: str
+    cancelled_by: str
+    cancelled_at: dt.datetime
+    manifest: str = Field(default="void", description="The manifest is void.")
+
+
+class CancelledManifestRead(ManifestRead):
+    """A flight's manifest, and whether it is void (the flight cancelled) and why."""
+
+    void: bool = False
+    cancelled_by: str | None = None
+    cancelled_at: dt.datetime | None = None
+    cancel_reason: str | None = None
 
 
 FlightIdPath = Annotated[
@@ -261,6 +292,38 @@ def execute_flight(
     )
 
 
+@router.post(
+    "/flights/{flight_id}/cancel",
+    response_model=FlightCancellationRead,
+    summary="Cancel a PLANNED flight (a supervisor, with a reason): seats released, manifest void",
+    responses=responses(401, 403, 404, 409, 422, 428),
+)
+def cancel_flight(
+    flight_id: FlightIdPath,
+    body: FlightCancel,
+    session: SessionDep,
+    engine: EngineDep,
+    principal: Annotated[Principal, require(Permission.CUSTODY_MANAGE)],
+    purpose: PurposeHeader = None,
+) -> FlightCancellationRead:
+    """Release every seat to the removal queue at the flight's version seen; void the manifest."""
+    action = "custody.flight.cancel"
+    _flight_door(session, principal, purpose, action, flight_id)
+    try:
+        done = removal_flights.cancel_flight(
+            engine, principal=principal, purpose_id=purpose, flight_id=flight_id,
+            version=body.version, reason=body.reason,
+        )  # fmt: skip
+    except CaseError as exc:
+        raise _flight_refused(session, principal, purpose, action, flight_id, exc) from exc
+    flight = done.flight
+    assert flight.cancelled_by is not None and flight.cancelled_at is not None
+    return FlightCancellationRead(
+        flight=FlightRead.of(flight), released=done.released, reason=flight.cancel_reason or "",
+        cancelled_by=flight.cancelled_by, cancelled_at=flight.cancelled_at,
+    )  # fmt: skip
+
+
 def _manifest(
     session: Session,
     engine: EngineDep,
@@ -280,7 +343,7 @@ def _manifest(
 
 @router.get(
     "/flights/{flight_id}/manifest",
-    response_model=ManifestRead,
+    response_model=CancelledManifestRead,
     summary="A flight's manifest: its passengers in order, with their travel documents",
     responses=responses(401, 403, 404, 428),
 )
@@ -290,10 +353,10 @@ def flight_manifest(
     engine: EngineDep,
     principal: Annotated[Principal, require(Permission.CUSTODY_READ)],
     purpose: PurposeHeader = None,
-) -> ManifestRead:
-    """Return the manifest as JSON."""
+) -> CancelledManifestRead:
+    """Return the manifest as JSON (void when the flight was cancelled)."""
     found = _manifest(session, engine, principal, purpose, flight_id, "custody.flight.manifest")
-    return ManifestRead.model_validate(found)
+    return CancelledManifestRead.model_validate(found)
 
 
 @router.get(

@@ -6,6 +6,7 @@ from immigrationos.cases import models as cases_models
 from immigrationos.custody import models as custody_models
 from immigrationos.db.base import Base
 from immigrationos.documents import models as documents_models
+from immigrationos.jobs import models as jobs_models  # noqa: F401
 from immigrationos.operations import models as operations_models
 from immigrationos.oversight import contest_models as oversight_contest_models
 from immigrationos.oversight import models as oversight_switch_models

@@ -89,7 +89,8 @@ def _today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def _context(session: Session, principal: Principal, purpose_id: str | None) -> UseContext:
+def use_context(session: Session, principal: Principal, purpose_id: str | None) -> UseContext:
+    """Return the caller's use context under a purpose (documents are person data)."""
     if not purpose_id:
         raise DocumentError(428, "purpose-required", "documents are person data: declare a purpose")
     try:
@@ -100,7 +101,7 @@ def _context(session: Session, principal: Principal, purpose_id: str | None) -> 
         raise DocumentError(403, "purpose-refused", str(exc), "PURPOSE_REFUSED") from exc
 
 
-def _audit(
+def audit_document(
     session: Session,
     principal: Principal,
     action: str,
@@ -108,6 +109,7 @@ def _audit(
     purpose_id: str | None,
     details: dict[str, Any],
 ) -> None:
+    """Append a document audit event in the flow's transaction."""
     audit_service.append(
         session=session,
         actor=principal.actor,
@@ -125,7 +127,8 @@ def _where(principal: Principal) -> str:
     return "" if principal.area() is None else " in your area of responsibility"
 
 
-def _visible_case(session: Session, principal: Principal, case_id: str) -> Case:
+def visible_case(session: Session, principal: Principal, case_id: str) -> Case:
+    """Return a case the caller may see; 404 (same words) otherwise."""
     case = cases_service.get_case(session=session, case_id=case_id)
     if case is None or not in_area(principal, case.field_office):
         rule = None if case is None else "AREA_OF_RESPONSIBILITY"
@@ -147,7 +150,8 @@ def visible_document(session: Session, principal: Principal, document_id: str) -
     return document
 
 
-def _records(session: Session, person_id: str) -> tuple[str, list[PersonRecord]]:
+def person_records(session: Session, person_id: str) -> tuple[str, list[PersonRecord]]:
+    """Return the person's current ID and records; 409 when they were resolved away."""
     current = resolution_service.current_person_id(session=session, person_id=person_id)
     if current is None:
         raise DocumentError(
@@ -332,7 +336,8 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _name_of(session: Session, principal: Principal) -> str:
+def name_of(session: Session, principal: Principal) -> str:
+    """Return the caller's display name."""
     user = auth_service.get_user(session=session, user_id=principal.actor)
     return user.display_name if user is not None else principal.username
 
@@ -363,8 +368,8 @@ def generate(
             400, "form-unknown", f"no form {form_code!r}; forms: {', '.join(FORMS)}"
         )
     with session_scope(engine) as session:
-        ctx = _context(session, principal, purpose_id)
-        case = _visible_case(session, principal, case_id)
+        ctx = use_context(session, principal, purpose_id)
+        case = visible_case(session, principal, case_id)
         if principal.role not in form.generators and not principal.is_operator:
             raise DocumentError(
                 403, "form-not-allowed",
@@ -373,7 +378,7 @@ def generate(
             )  # fmt: skip
         _check_case(case, form, principal, "made")
         safeguards = _check_safeguards(session, ctx, case, day)
-        person_id, records = _records(session, case.person_id)
+        person_id, records = person_records(session, case.person_id)
         status = _status(ctx, person_id, records, day)
         gate, warrant = _check_gate(session, form, case, status, based_on)
         facts = served.served_facts(policy_engine.get_policy(), ctx, records)
@@ -395,14 +400,14 @@ def generate(
             entries=entries.model_dump_json(),
             basis=json.dumps([gate.as_check(form.gate), safeguards], sort_keys=True, default=str),
             generated_by=principal.actor,
-            generated_by_name=_name_of(session, principal),
+            generated_by_name=name_of(session, principal),
             generated_role=principal.role,
             generated_at=now,
         )
         document.pdf = _pdf(document, form, None, warrant)
         document.sha256 = document.draft_sha256 = sha256(document.pdf)
         documents_service.add_document(session=session, document=document)
-        _audit(
+        audit_document(
             session, principal, "documents.generate", document.document_id, purpose_id,
             {"case_id": case.case_id, "form": form.code, "number": document.number,
              "sha256": document.sha256, "person_id": person_id, "based_on": document.based_on,
@@ -436,7 +441,7 @@ def sign(
     """
     day = today or _today()
     with session_scope(engine) as session:
-        ctx = _context(session, principal, purpose_id)
+        ctx = use_context(session, principal, purpose_id)
         document = visible_document(session, principal, document_id)
         form = FORMS[document.form]
         if document.state != "DRAFT":
@@ -459,14 +464,14 @@ def sign(
                 f"{document.number} is a warrant you drafted: another supervisory officer "
                 "reviews and signs it",
             )  # fmt: skip
-        case = _visible_case(session, principal, document.case_id)
+        case = visible_case(session, principal, document.case_id)
         _check_case(case, form, principal, "signed")
         safeguards = _check_safeguards(session, ctx, case, day)
-        person_id, records = _records(session, case.person_id)
+        person_id, records = person_records(session, case.person_id)
         status = _status(ctx, person_id, records, day)
         gate, warrant = _check_gate(session, form, case, status, document.based_on)
         now = dt.datetime.now(dt.UTC)
-        name = _name_of(session, principal)
+        name = name_of(session, principal)
         signature = {"name": name, "role": principal.role, "at": now}
         pdf = _pdf(document, form, signature, warrant)
         digest = sha256(pdf)
@@ -484,7 +489,7 @@ def sign(
             raise DocumentError(
                 409, "document-signed", f"{document_id} was just signed by someone else"
             )
-        _audit(
+        audit_document(
             session, principal, "documents.sign", document_id, purpose_id,
             {"case_id": case.case_id, "form": form.code, "number": document.number,
              "draft_sha256": document.draft_sha256, "sha256": digest,
@@ -502,9 +507,9 @@ def read(
     session: Session, principal: Principal, purpose_id: str | None, document_id: str
 ) -> LegalDocument:
     """Return a document's record (not its PDF) under a purpose; audit the read."""
-    _context(session, principal, purpose_id)
+    use_context(session, principal, purpose_id)
     document = visible_document(session, principal, document_id)
-    _audit(
+    audit_document(
         session, principal, "documents.read", document_id, purpose_id,
         {"case_id": document.case_id, "form": document.form, "number": document.number},
     )  # fmt: skip
@@ -516,10 +521,10 @@ def list_of_case(
     session: Session, principal: Principal, purpose_id: str | None, case_id: str
 ) -> list[LegalDocument]:
     """Return a case's documents, newest first, under a purpose; audit the read."""
-    _context(session, principal, purpose_id)
-    _visible_case(session, principal, case_id)
+    use_context(session, principal, purpose_id)
+    visible_case(session, principal, case_id)
     found = documents_service.documents_of_case(session=session, case_id=case_id)
-    _audit(
+    audit_document(
         session, principal, "documents.list", None, purpose_id,
         {"case_id": case_id, "returned": [d.number for d in found]},
     )  # fmt: skip
@@ -531,7 +536,7 @@ def download(
     session: Session, principal: Principal, purpose_id: str | None, document_id: str
 ) -> Download:
     """Return a document's PDF under a purpose; audit each download with the hash served."""
-    _context(session, principal, purpose_id)
+    use_context(session, principal, purpose_id)
     document = visible_document(session, principal, document_id)
     pdf = bytes(document.pdf)
     if sha256(pdf) != document.sha256:
@@ -540,7 +545,7 @@ def download(
             f"{document.number}'s stored PDF does not match its recorded SHA-256: it is not "
             "served; report it",
         )  # fmt: skip
-    _audit(
+    audit_document(
         session, principal, "documents.download", document_id, purpose_id,
         {"case_id": document.case_id, "form": document.form, "number": document.number,
          "state": document.state, "sha256": document.sha256},

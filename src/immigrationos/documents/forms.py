@@ -17,6 +17,11 @@ the person's records and the case before it is generated and again before it is 
 
 The checks are pure functions over what targeting derives from the records
 (``targeting.status.derive_status``): no legal rule is repeated here.
+
+``served_on`` says on whom a signed form is served (``documents/serving.py``): the person
+(or their counsel of record), by the methods of 8 CFR 103.8(a)(2) and 8 CFR 1003.13; a
+detainer (I-247A) on the law enforcement agency that holds the person; the I-213 is an
+internal record, never served.
 """
 
 from __future__ import annotations
@@ -30,6 +35,10 @@ from immigrationos.targeting.status import PersonStatus
 
 S = CaseState
 APPEAL_DAYS = 30
+SERVED_ON_PERSON = "PERSON"
+SERVED_ON_AGENCY = "AGENCY"
+PERSON_METHODS = ("IN_PERSON", "REGULAR_MAIL", "CERTIFIED_MAIL", "COUNSEL_OF_RECORD")
+AGENCY_METHODS = ("AGENCY",)
 
 
 class Gate(StrEnum):
@@ -55,6 +64,14 @@ class Form:
     gate: Gate
     warrant: bool
     summary: str
+    served_on: str | None = SERVED_ON_PERSON
+
+    @property
+    def service_methods(self) -> tuple[str, ...]:
+        """Return the ways a signed form of this kind may be served (none: never served)."""
+        if self.served_on == SERVED_ON_AGENCY:
+            return AGENCY_METHODS
+        return PERSON_METHODS if self.served_on == SERVED_ON_PERSON else ()
 
     @property
     def slug(self) -> str:
@@ -85,14 +102,14 @@ FORMS: dict[str, Form] = {
              "officer, never by a judge: it does not authorize entry into a home"),
         Form("I-213", "Record of Deportable/Inadmissible Alien", "forms/i213.html",
              _OFFICERS, _OFFICERS, _AFTER_ARREST, Gate.NONE, False,
-             "the record of the encounter and arrest"),
+             "the record of the encounter and arrest", served_on=None),
         Form("I-286", "Notice of Custody Determination", "forms/i286.html",
              _OFFICERS | {"DETENTION"}, _SUPERVISOR, _CUSTODY, Gate.NONE, False,
              "the custody decision: detained, released on recognizance or on conditions"),
         Form("I-247A", "Immigration Detainer - Notice of Action", "forms/i247a.html",
              _OFFICERS | {"DETENTION"}, _SUPERVISOR, _OPEN, Gate.SIGNED_WARRANT, False,
              "asks another law enforcement agency to hold the person up to 48 hours; "
-             "only with a signed I-200 or I-205 behind it"),
+             "only with a signed I-200 or I-205 behind it", served_on=SERVED_ON_AGENCY),
         Form("I-871", "Notice of Intent/Decision to Reinstate Prior Order", "forms/i871.html",
              _OFFICERS, _SUPERVISOR, _OPEN, Gate.PRIOR_REMOVAL, False,
              "reinstates a prior order of removal after an unlawful re-entry"),

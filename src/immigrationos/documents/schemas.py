@@ -34,6 +34,10 @@ CHARGE_OF_VIOLATION: dict[str, str] = {
     "REENTRY_AFTER_REMOVAL": "212(a)(9)(C)(i)(II)",
 }
 FormCode = Literal["I-862", "I-200", "I-213", "I-286", "I-247A", "I-871", "I-205"]
+ServiceMethod = Literal[
+    "IN_PERSON", "REGULAR_MAIL", "CERTIFIED_MAIL", "COUNSEL_OF_RECORD", "AGENCY"
+]
+ServiceOutcome = Literal["SERVED", "REFUSED", "FAILED"]
 CustodyDetermination = Literal["DETAIN", "RELEASE_RECOGNIZANCE", "RELEASE_CONDITIONS"]
 
 
@@ -106,6 +110,79 @@ class DocumentCreateForCase(DocumentCreate):
     case_id: str = Field(min_length=1, max_length=40)
 
 
+class ServiceCreate(BaseModel):
+    """The service of a signed document on its recipient, or a refused or failed attempt."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: ServiceMethod = Field(
+        description="IN_PERSON, REGULAR_MAIL, CERTIFIED_MAIL or COUNSEL_OF_RECORD (G-28) "
+        "(8 CFR 103.8(a)(2), 8 CFR 1003.13); AGENCY for a detainer (I-247A) delivered to "
+        "the law enforcement agency that holds the person."
+    )
+    outcome: ServiceOutcome = Field(
+        default="SERVED", description="SERVED, or an attempt the recipient REFUSED or that FAILED."
+    )
+    served_at: dt.datetime = Field(
+        description="When (with its time zone): not before the signature, not in the future."
+    )
+    recipient: str = Field(
+        min_length=1, max_length=200, description="To whom: the person, counsel, the agency."
+    )
+    address: str | None = Field(
+        default=None, max_length=400, description="Where (required for service by mail)."
+    )
+    tracking_number: str | None = Field(
+        default=None, max_length=60, description="Certified mail: the article number."
+    )
+    reason: str | None = Field(
+        default=None, max_length=2000, description="Why the attempt was refused or failed."
+    )
+    certificate: str | None = Field(
+        default=None,
+        max_length=4000,
+        description="The officer's certificate of service (default: composed from the above).",
+    )
+
+    @field_validator("served_at")
+    @classmethod
+    def _aware(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is None:
+            raise ValueError("served_at needs its time zone (e.g. 2026-11-27T09:30:00Z)")
+        return value.astimezone(dt.UTC)
+
+
+class ServiceRead(BaseModel):
+    """A recorded service (or attempt) of a document."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    document_id: str
+    case_id: str
+    method: str
+    outcome: str
+    served_at: dt.datetime
+    recipient: str
+    address: str | None
+    tracking_number: str | None
+    reason: str | None
+    certificate: str
+    served_by: str
+    served_by_name: str
+    served_role: str
+    recorded_at: dt.datetime
+
+
+class ServiceOutcomeRead(BaseModel):
+    """What recording a service did: the record, and what it starts (if anything)."""
+
+    service: ServiceRead
+    effect: str | None = Field(
+        default=None, description="What the service starts, or the step it leads to."
+    )
+
+
 class DocumentRead(BaseModel):
     """A document: its form, number, state, hash, and who generated and signed it."""
 
@@ -131,6 +208,13 @@ class DocumentRead(BaseModel):
     signed_at: dt.datetime | None
     basis: list[dict[str, Any]]
     download: str
+    service_methods: list[str] = Field(
+        default_factory=list,
+        description="How this form may be served once signed (empty: it is never served).",
+    )
+    service: list[ServiceRead] = Field(
+        default_factory=list, description="Its services and attempts, oldest first."
+    )
 
 
 class DocumentList(BaseModel):
@@ -151,6 +235,8 @@ class FormRead(BaseModel):
     precondition: str
     warrant: bool
     summary: str
+    served_on: str | None
+    service_methods: list[str]
 
 
 class FormCatalogue(BaseModel):
@@ -172,6 +258,8 @@ def form_reads() -> list[FormRead]:
             precondition=f.gate.value,
             warrant=f.warrant,
             summary=f.summary,
+            served_on=f.served_on,
+            service_methods=list(f.service_methods),
         )
         for f in FORMS.values()
     ]

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from immigrationos.documents.models import LegalDocument
+from immigrationos.documents.models import DocumentService, LegalDocument
 
 
 def new_document_id() -> str:
@@ -64,3 +64,25 @@ def signed_warrants(
         .order_by(LegalDocument.signed_at.desc())
     )
     return list(session.scalars(query))
+
+
+def add_service(*, session: Session, service: DocumentService) -> DocumentService:
+    """Add a document's service record and flush it."""
+    session.add(service)
+    session.flush()
+    return service
+
+
+def services_of(*, session: Session, document_ids: list[str]) -> dict[str, list[DocumentService]]:
+    """Return the services of documents (oldest first), by document ID."""
+    found: dict[str, list[DocumentService]] = {d: [] for d in document_ids}
+    if not document_ids:
+        return found
+    query = (
+        select(DocumentService)
+        .where(DocumentService.document_id.in_(document_ids))
+        .order_by(DocumentService.served_at, DocumentService.id)
+    )
+    for row in session.scalars(query):
+        found[row.document_id].append(row)
+    return found

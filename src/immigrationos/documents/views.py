@@ -1,4 +1,5 @@
-"""Legal documents over HTTP: the form catalogue, generate a draft, list, read, sign, download."""
+"""Legal documents over HTTP: the form catalogue, generate a draft, list, read, sign, download,
+and record the service of a signed document (with its history on every read)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from immigrationos.apikit.deps import EngineDep, PurposeHeader, SessionDep, audi
 from immigrationos.apikit.problems import Problem, responses
 from immigrationos.auth.permissions import Permission
 from immigrationos.auth.principal import Principal
-from immigrationos.documents import flows
+from immigrationos.documents import flows, serving
 from immigrationos.documents.forms import FORMS
-from immigrationos.documents.models import LegalDocument
+from immigrationos.documents.models import DocumentService, LegalDocument
 from immigrationos.documents.schemas import (
     CHARGES,
     DocumentCreate,
@@ -23,6 +24,9 @@ from immigrationos.documents.schemas import (
     DocumentList,
     DocumentRead,
     FormCatalogue,
+    ServiceCreate,
+    ServiceOutcomeRead,
+    ServiceRead,
     form_reads,
 )
 
@@ -63,8 +67,10 @@ def _refuse(
     return problem
 
 
-def document_read(document: LegalDocument) -> DocumentRead:
-    """Return a document's record as the API shows it."""
+def document_read(
+    document: LegalDocument, services: list[DocumentService] | None = None
+) -> DocumentRead:
+    """Return a document's record (with its service history) as the API shows it."""
     return DocumentRead(
         document_id=document.document_id,
         number=document.number,
@@ -88,6 +94,8 @@ def document_read(document: LegalDocument) -> DocumentRead:
         signed_at=document.signed_at,
         basis=json.loads(document.basis),
         download=f"/api/v1/documents/{document.document_id}/pdf",
+        service_methods=list(FORMS[document.form].service_methods),
+        service=[ServiceRead.model_validate(x) for x in services or []],
     )
 
 
@@ -182,7 +190,10 @@ def list_for_case(
         found = flows.list_of_case(session, principal, purpose, case_id)
     except flows.DocumentError as exc:
         raise _refuse(session, principal, purpose, "documents.list", None, exc) from exc
-    return DocumentList(items=[document_read(d) for d in found], total=len(found))
+    history = serving.services(session, found)
+    return DocumentList(
+        items=[document_read(d, history[d.document_id]) for d in found], total=len(found)
+    )
 
 
 @router.get(
@@ -202,7 +213,7 @@ def read(
         document = flows.read(session, principal, purpose, document_id)
     except flows.DocumentError as exc:
         raise _refuse(session, principal, purpose, "documents.read", document_id, exc) from exc
-    return document_read(document)
+    return document_read(document, serving.services(session, [document])[document_id])
 
 
 @router.get(
@@ -260,3 +271,32 @@ def sign(
     except flows.DocumentError as exc:
         raise _refuse(session, principal, purpose, "documents.sign", document_id, exc) from exc
     return document_read(document)
+
+
+@router.post(
+    "/documents/{document_id}/service",
+    response_model=ServiceOutcomeRead,
+    status_code=201,
+    summary="Record how, when, by whom and on whom a signed document was served (or an attempt)",
+    responses=responses(401, 403, 404, 409, 422, 428),
+)
+def record_service(
+    document_id: DocumentIdPath,
+    body: ServiceCreate,
+    session: SessionDep,
+    engine: EngineDep,
+    principal: Annotated[Principal, require(Permission.DOCUMENTS_GENERATE)],
+    purpose: PurposeHeader = None,
+) -> ServiceOutcomeRead:
+    """Record a service (8 CFR 103.8, 1003.13) or a refused or failed attempt; audit it."""
+    action = "documents.serve"
+    lawful.use_context(session, principal, purpose, action=action,
+                       resource_type="document", resource_id=document_id)  # fmt: skip
+    session.rollback()
+    try:
+        done = serving.record_service(
+            engine, principal=principal, purpose_id=purpose, document_id=document_id, data=body
+        )
+    except flows.DocumentError as exc:
+        raise _refuse(session, principal, purpose, action, document_id, exc) from exc
+    return ServiceOutcomeRead(service=ServiceRead.model_validate(done.service), effect=done.effect)

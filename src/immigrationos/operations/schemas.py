@@ -243,6 +243,9 @@ class OfficerRoute(BaseModel):
     start_office: str
     office_lat: float
     office_lon: float
+    seats: int
+    shift_start: str
+    shift_end: str
     leave_office: str | None
     back_office: str | None
     distance_m: int | None

@@ -1,5 +1,5 @@
 """A case's documents and custody in the interface: generate a draft, sign it, download
-its PDF; open and complete the booking, record the detention facility and a custody
+its PDF, record its service; open and complete the booking, record the detention facility and a custody
 review; and the custody deadlines of the user's area.
 
 Each action calls the API view's own function (``documents.views``, ``custody.views``),
@@ -28,7 +28,7 @@ from immigrationos.custody.schemas import (
     RemovalFactCreate,
 )
 from immigrationos.documents import views as documents_views
-from immigrationos.documents.schemas import DocumentCreate
+from immigrationos.documents.schemas import DocumentCreate, ServiceCreate
 from immigrationos.web import session as web_session
 from immigrationos.web.cases import case_url
 from immigrationos.web.deps import purpose_of, signed_in
@@ -129,6 +129,54 @@ def sign(
     except Problem as exc:
         return refusal(request, principal, exc, what="document")
     return RedirectResponse(case_url(signed.case_id, purpose_id, f"signed {signed.number}"), 303)
+
+
+def _utc_entry(value: str) -> str | None:
+    """Return a ``datetime-local`` entry as UTC (the form says the time is UTC)."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text  # the schema names the field it cannot read
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).isoformat()
+
+
+@actions.post("/documents/{document_id}/service")
+def record_service(
+    request: Request,
+    session: SessionDep,
+    engine: EngineDep,
+    principal: Generator,
+    document_id: DocumentId,
+    method: Short = "",
+    outcome: Short = "SERVED",
+    served_at: Short = "",
+    recipient: Short = "",
+    address: Short = "",
+    tracking_number: Short = "",
+    reason: Long = "",
+    certificate: Long = "",
+    purpose: Short = "",
+) -> Response:
+    """Record how, when and on whom a signed document was served (the documents API)."""
+    purpose_id = purpose_of(request, purpose)
+    values = {
+        "method": method, "outcome": outcome or "SERVED", "served_at": _utc_entry(served_at),
+        "recipient": recipient.strip(), "address": address.strip() or None,
+        "tracking_number": tracking_number.strip() or None, "reason": reason.strip() or None,
+        "certificate": certificate.strip() or None,
+    }  # fmt: skip
+    try:
+        body = _model(ServiceCreate, values, "The service")
+        done = documents_views.record_service(
+            document_id, body, session, engine, principal, purpose_id
+        )
+    except Problem as exc:
+        return refusal(request, principal, exc, what="document")
+    # The service history on the case page shows what was recorded.
+    return RedirectResponse(case_url(done.service.case_id, purpose_id), 303)
 
 
 @router.get("/documents/{document_id}/pdf")

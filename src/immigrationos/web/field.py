@@ -9,6 +9,12 @@ The reads are the API's: the assigned cases are ``cases.access.list_cases`` (off
 the user), the queue ``targeting.access.list_leads``, each lead
 ``targeting.access.read_lead`` (its best candidate address and confidence) and its person
 ``persons.access.read_person`` (name and birth date), each audited as the API audits it.
+
+First of all, the routes the officer is to drive: each route of a team they are on in an
+approved operation (``operations.access.my_routes``, the API's ``/operations/routes/mine``,
+audited ``operations.routes``), with the team's vehicle (its seats), the operation's shift
+window, the stops in order, their planned arrivals and address confidence, drawn as the
+operation page draws it (``web.routes_sketch``).
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from immigrationos.auth.principal import Principal
 from immigrationos.cases import access as cases_access
 from immigrationos.cases.machine import OPEN_STATES
 from immigrationos.cases.schemas import CaseSummary
+from immigrationos.operations import access as ops_access
+from immigrationos.operations.schemas import OfficerRoute
 from immigrationos.persons import access as persons_access
 from immigrationos.persons.schemas import PersonRead
 from immigrationos.targeting import access as targeting_access
@@ -35,12 +43,16 @@ from immigrationos.web.deps import purpose_of
 from immigrationos.web.leads import LeadReader
 from immigrationos.web.maps import best_address
 from immigrationos.web.render import page, refusal
+from immigrationos.web.routes_sketch import Sketch, sketch
 
 router = APIRouter(include_in_schema=False)
 FIELD_PAGE = 10
 FIELD_STATES = ("OPEN", "HELD")
 ASSIGNED_LIMIT = 50  # an officer's open cases; more is a supervisor's problem to see
 _OPEN = frozenset(s.value for s in OPEN_STATES)
+# The geocoder's precisions (operations/planning.py): only a ZIP centroid places a stop
+# near enough to drive to; a city or a state is a guess the officer must know about.
+SURE_PLACEMENT = frozenset({"zip"})
 
 
 @dataclass
@@ -51,6 +63,34 @@ class FieldLead:
     person: PersonRead | None
     address: dict[str, Any] | None
     case: CaseSummary | None = None
+
+
+@dataclass
+class FieldRoute:
+    """A route of the officer's team, with its drawing."""
+
+    route: OfficerRoute
+    drawing: Sketch | None
+
+    @property
+    def unsure(self) -> frozenset[str]:
+        """Return the cases whose stop is placed less surely than at a ZIP code."""
+        return frozenset(
+            s.case_id for s in self.route.stops if s.address_confidence not in SURE_PLACEMENT
+        )
+
+
+def field_routes(session: Session, principal: Principal, purpose: str | None) -> list[FieldRoute]:
+    """Return the routes of the user's teams in approved operations, each drawn."""
+    if not principal.can(Permission.OPERATIONS_READ):
+        return []
+    routes = ops_access.my_routes(session, principal, purpose, None).routes
+    found = []
+    for route in routes:
+        stops = [(str(s.seq), s.lat, s.lon) for s in route.stops]
+        drawing = sketch([(route.team_id, (route.office_lat, route.office_lon), stops)])
+        found.append(FieldRoute(route, drawing))
+    return found
 
 
 def assigned_cases(
@@ -112,7 +152,9 @@ def field_view(
     purpose_id = purpose_of(request, purpose)
     offset = (page_number - 1) * FIELD_PAGE
     try:
-        mine = assigned_cases(session, principal, purpose_id) if page_number == 1 else []
+        first = page_number == 1
+        routes = field_routes(session, principal, purpose_id) if first else []
+        mine = assigned_cases(session, principal, purpose_id) if first else []
         total, summaries = field_queue(session, principal, purpose_id, offset)
         assigned = [field_lead(session, principal, purpose_id, c.lead_id) for c in mine]
         mine_leads = {c.lead_id for c in mine}
@@ -132,6 +174,8 @@ def field_view(
         principal,
         purpose=purpose_id,
         total=total,
+        routes=routes,
+        may_route=principal.can(Permission.OPERATIONS_READ),
         assigned=[c for c in assigned if c is not None],
         cards=[c for c in cards if c is not None],
         page_number=page_number,

@@ -1,5 +1,6 @@
 """Removal flights in the interface: the list, a new flight, a flight's page with its
-manifest, and the actions on it (fill by assignment, the manifest PDF, record it flown);
+manifest, and the actions on it (fill by assignment, the manifest PDF, record it flown,
+cancel it with a reason);
 and the detainee locator page, answering as the public locator does.
 
 Every read and action is the API's own (``custody.removal_flights`` behind the same doors
@@ -23,7 +24,7 @@ from immigrationos.apikit.problems import Problem
 from immigrationos.auth.permissions import Permission
 from immigrationos.auth.principal import Principal
 from immigrationos.cases.flows import CaseError
-from immigrationos.custody import removal_flights
+from immigrationos.custody import removal_flights, views_removal
 from immigrationos.custody import views as custody_views
 from immigrationos.custody.schemas import FlightCreate
 from immigrationos.web import session as web_session
@@ -282,6 +283,30 @@ def execute_flight(
     )  # fmt: skip
     session.commit()
     where = f"/flights/{quote(flight_id)}?purpose={quote(purpose_id or '')}&executed=1"
+    return RedirectResponse(where, status_code=303)
+
+
+@actions.post("/flights/{flight_id}/cancel")
+def cancel_flight(
+    request: Request,
+    session: SessionDep,
+    engine: EngineDep,
+    principal: Manager,
+    flight_id: FlightId,
+    version: Annotated[str, Form(max_length=12)] = "",
+    reason: Annotated[str, Form(max_length=4000)] = "",
+    purpose: FormText = "",
+) -> Response:
+    """Cancel a PLANNED flight with the reason (the API's own): seats released, manifest void."""
+    purpose_id = purpose_of(request, purpose)
+    try:
+        if not reason.strip():
+            raise Problem(422, "reason-required", "Say why the flight is cancelled.")
+        body = views_removal.FlightCancel(version=_version(version), reason=reason.strip())
+        views_removal.cancel_flight(flight_id, body, session, engine, principal, purpose_id)
+    except Problem as exc:
+        return refusal(request, principal, exc, what="flight")
+    where = f"/flights/{quote(flight_id)}?purpose={quote(purpose_id or '')}&cancelled=1"
     return RedirectResponse(where, status_code=303)
 
 

@@ -28,11 +28,13 @@ from immigrationos.web import (
     actions,
     case_records,
     cases,
+    collateral,
     dashboard,
     field,
     flights,
     inbox,
     ingest,
+    jobs,
     leads,
     maps,
     operation_request,
@@ -43,6 +45,7 @@ from immigrationos.web import (
     oversight_review,
     oversight_switch,
     persons,
+    placement,
     signin,
     worksite,
 )
@@ -201,12 +204,14 @@ def mount(app: FastAPI) -> None:
     parts = [signin.router, router, dashboard.router, leads.router, persons.router]
     parts += [actions.router, oversight.router, maps.router, field.router, inbox.router]
     parts += [ingest.router, worksite.router, operation_request.router]
-    parts += [operations.router, operations.actions]
+    parts += [operations.router, operations.actions, collateral.actions]
     parts += [cases.router, cases.actions, case_records.router, case_records.actions]
     parts += [oversight_switch.router, oversight_bias.router]
     parts += [oversight_contest.router]
     parts += [flights.router, flights.actions]
     parts += [oversight_review.router]
+    parts += [placement.router, placement.actions]
+    parts += [jobs.router]
     for part in parts:
         app.include_router(part)
     app.add_exception_handler(web_session.SignInRequired, _signed_out)

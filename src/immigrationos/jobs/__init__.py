@@ -1,0 +1,1 @@
+"""Background jobs: ingest, resolution, targeting, exports and reports run on a queue."""

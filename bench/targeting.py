@@ -114,6 +114,7 @@ class Run:
     scope: set[str] = field(default_factory=set)
     inv_leads: list[Lead] = field(default_factory=list)
     inv_summary: targeting_flows.TargetRunSummary | None = None
+    hold_causes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def world_dir(persons: int, seed: int, cache: Path) -> Path:
@@ -194,6 +195,7 @@ def run_world(
     run.stages["target"] = m
     owner = _truth_owners(world)
     run.leads, membership, run.by_evidence, run.unmapped = _collect(engine, owner)
+    run.hold_causes = _hold_causes(engine, [ld.lead_id for ld in run.leads if ld.state == "HELD"])
     if investigation:
         run.scope = _investigation(engine, lake_dir, world, investigation, run)
         run.inv_leads, _, _, _ = _collect(engine, owner)
@@ -237,6 +239,43 @@ def _collect(engine: object, owner: dict[str, str]) -> tuple[list[Lead], dict[st
             )
         )
     return leads, dict(membership), by_evidence, unmapped
+
+
+# What makes LOW_IDENTITY_CONFIDENCE hold, told apart by the words of its reason.
+_LOW_IDENTITY_CAUSES = (
+    ("no document number", "one record, no document number"),
+    ("known by one record", "one record, a near miss would clear"),
+    ("linked below", "weak link"),
+    ("named alike", "a near miss would clear"),
+    ("SSN in that person's own name", "wages in the SSN holder's name"),
+)
+
+
+def _hold_causes(engine: object, lead_ids: list[str]) -> dict[str, tuple[str, ...]]:
+    """Return, per HELD lead, each holding safeguard (LOW_IDENTITY_CONFIDENCE by cause)."""
+    causes: dict[str, tuple[str, ...]] = {}
+    with session_scope(engine) as session:
+        evaluations = {
+            lead_id: lead.evaluation
+            for lead_id, lead in targeting_service.get_leads(
+                session=session, lead_ids=lead_ids
+            ).items()
+        }
+    for lead_id, evaluation in evaluations.items():
+        found = []
+        for sg in json.loads(evaluation)["safeguards"]:
+            if sg["effect"] != "HOLD":
+                continue
+            if sg["name"] != "LOW_IDENTITY_CONFIDENCE":
+                found.append(sg["name"])
+                continue
+            for words, cause in _LOW_IDENTITY_CAUSES:
+                if words in sg["reason"]:
+                    found.append(f"LOW_IDENTITY_CONFIDENCE: {cause}")
+                    if "known by one record" in sg["reason"]:
+                        break
+        causes[lead_id] = tuple(found)
+    return causes
 
 
 def _investigation(
@@ -517,6 +556,15 @@ def report(run: Run, min_group: int) -> None:
         f"{len(held_only):,} = {_rate(len(held_only), len(no_relief))} (goal <= 0.10); "
         f"safeguards on those: {dict(why.most_common())}"
     )
+    causes = Counter(
+        " + ".join(run.hold_causes.get(ld.lead_id, ())) or "?"
+        for pid in held_only
+        for ld in by_truth[pid]
+        if ld.state == "HELD"
+    )
+    print("  what holds them (HELD leads by holding safeguard, LOW_IDENTITY_CONFIDENCE by cause):")
+    for cause, n in causes.most_common():
+        print(f"    {n:>6,}  {cause}")
 
     # OPEN leads on citizens and lawfully present persons.
     open_truth = Counter(str(ld.truth) for ld in leads if ld.state == "OPEN")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from immigrationos.targeting.elsewhere import MOST, NameIndex
 from immigrationos.targeting.evaluate import evaluate_person
@@ -86,27 +87,30 @@ def test_only_records_named_alike_born_near_and_of_a_clearing_source_are_alike()
     another = _as(another, birth_date="1987-01-07")
     wage = _as(event("REMOVAL", "2026-05-06"))
     wage = PersonRecord("irs_w2", "W2X", {**wage.payload, "tax_year": "2025"})
-    index = NameIndex(
-        {"P1": records, "P2": [far, other_name, swapped, undated, wage, numbered, another]}
-    )
+    # Each in a person of its own: a near miss brings every clearing record of its person.
+    others = [far, other_name, swapped, undated, wage, numbered, another]
+    index = NameIndex({"P1": records, **{f"P{n + 2}": [r] for n, r in enumerate(others)}})
     found = {r.ref for r in index.alike("P1", records)}
     assert found == {swapped.ref, numbered.ref}
     # The person's own records are never "elsewhere".
     assert not NameIndex({"P1": [*records, swapped]}).alike("P1", records)
 
 
-def test_a_name_too_common_is_looked_at_only_for_its_nearest_records() -> None:
-    records = ordered()
+def test_a_name_too_common_is_looked_at_only_for_its_nearest_persons() -> None:
+    records = ordered()  # born 1987-01-07
+    # Persons named alike, born the same day or one slip away (1 January, a day, ten days,
+    # a year, day and month swapped): more than MOST of them.
+    born = ["1987-01-07", "1987-01-07", "1987-01-06", "1987-01-08", "1987-01-17",
+            "1986-01-07", "1987-07-01", "1987-01-01", "1988-01-07"]  # fmt: skip
     many = {
-        f"P{n}": [_as(event("REMOVAL", "2026-05-06"), birth_date=f"1987-01-{n + 1:02d}")]
-        for n in range(MOST + 5)
+        f"P{n}": [_as(event("REMOVAL", "2026-05-06"), birth_date=day)] for n, day in enumerate(born)
     }
     found = NameIndex({"P-self": records, **many}).alike("P-self", records)
     assert len(found) == MOST
 
-    # The nearest birth dates to the person's (1987-01-07) are the ones kept.
+    # The nearest birth dates to the person's are the ones kept.
     def gap(r: PersonRecord) -> int:
-        return abs(int(str(r.payload["birth_date"])[-2:]) - 7)
+        return abs((dt.date.fromisoformat(str(r.payload["birth_date"])) - dt.date(1987, 1, 7)).days)
 
     left = [r for rs in many.values() for r in rs if r not in found]
     assert max(map(gap, found)) <= min(map(gap, left))

@@ -328,12 +328,12 @@ def test_a_person_known_by_one_record_is_held_naming_records_alike_that_would_cl
     assert low.effect is Effect.HOLD and "one record" in low.reason
     assert naturalized.ref in low.evidence
     assert ev.state is LeadState.HELD
-    # With nobody named alike, a lone record is still held: releasing such persons let a
-    # naturalized citizen's lone I-94 into the OPEN queue on a 100k benchmark world.
+    # With nobody alike, a lone record is held when it names no document (this I-94 has no
+    # passport number); one that does stands (tests/targeting/test_lone_record.py).
     bare = evaluate_person(alone, AS_OF, ssn_owner={}, link_probability={}, policy=POLICY)
     assert bare.state is LeadState.HELD and set(bare.violations) == {"OVERSTAY"}
     (low,) = [s for s in bare.safeguards if s.name == "LOW_IDENTITY_CONFIDENCE"]
-    assert "nothing corroborates it" in low.reason
+    assert "no document number" in low.reason
 
 
 def test_a_withheld_record_showing_citizenship_holds_the_lead_without_saying_what_it_is() -> None:

@@ -1,8 +1,8 @@
 """The one interface every resolution backend implements, and the registry that picks one.
 
 A backend turns a normalised record frame into a ``ResolutionResult``; the rest of the
-platform calls :func:`get_backend` and never names an implementation, so a Spark backend
-is added by registering it here and setting ``IMOS_RESOLUTION_BACKEND``.
+platform calls :func:`get_backend` and never names an implementation. ``IMOS_ENGINE=spark``
+chooses ``splink-spark`` (Splink on Spark) unless ``IMOS_RESOLUTION_BACKEND`` names one.
 """
 
 from __future__ import annotations
@@ -77,22 +77,43 @@ def _splink_duckdb() -> ResolutionBackend:
     return SplinkDuckDBBackend()
 
 
+def _splink_spark() -> ResolutionBackend:
+    # Imported here: PySpark and the JVM load only when this backend is chosen.
+    from immigrationos.resolution.splink_spark import SplinkSparkBackend
+
+    return SplinkSparkBackend()
+
+
 BACKENDS: dict[str, Callable[[], ResolutionBackend]] = {
     "splink-duckdb": _splink_duckdb,
+    "splink-spark": _splink_spark,
 }
+# The backend of each ``IMOS_ENGINE`` when ``IMOS_RESOLUTION_BACKEND`` is left unset.
+ENGINE_BACKENDS = {"duckdb": "splink-duckdb", "spark": "splink-spark"}
 
 
 class UnknownBackendError(ValueError):
     """A backend name no registry entry has."""
 
 
+def configured_backend_name(settings: config.Settings) -> str:
+    """Return the backend the settings choose.
+
+    ``IMOS_RESOLUTION_BACKEND`` when set (in the environment or explicitly); otherwise
+    the backend of ``IMOS_ENGINE`` (``splink-spark`` for ``spark``).
+    """
+    if "resolution_backend" in settings.model_fields_set:
+        return settings.resolution_backend
+    return ENGINE_BACKENDS.get(settings.engine, settings.resolution_backend)
+
+
 def get_backend(name: str | None = None) -> ResolutionBackend:
-    """Return the backend named (the ``resolution_backend`` setting when None).
+    """Return the backend named (when None, the one the settings choose).
 
     Raises:
         UnknownBackendError: the name is not registered; the message lists those that are.
     """
-    chosen = name if name is not None else config.get_settings().resolution_backend
+    chosen = name if name is not None else configured_backend_name(config.get_settings())
     factory = BACKENDS.get(chosen)
     if factory is None:
         known = ", ".join(sorted(BACKENDS))

@@ -22,14 +22,19 @@ alone would make the comparisons grow with the square of the population.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
+import sqlglot
 from splink import SettingsCreator, block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.internals.comparison_library import CustomComparison
+from splink.internals.dialects import SplinkDialect
+from sqlglot import exp
 
 from immigrationos.resolution.names import JW_HIGH
 from immigrationos.resolution.normalize import (
@@ -54,12 +59,59 @@ MISSING = "MISSING"
 NEUTRAL = 0.01
 
 
+# Splink's dialect name -> sqlglot's, for the SQL of the levels (written in DuckDB's).
+SOURCE_DIALECT = "duckdb"
+
+
+def _function_names(node: exp.Expression, dialect: SplinkDialect) -> exp.Expression:
+    """Name the functions sqlglot cannot carry across dialects by Splink's names for them.
+
+    DuckDB's ``jaro_winkler_similarity`` is Splink's Spark JAR's ``jaro_winkler``, and
+    DuckDB's ``list_has_any`` (sqlglot's ``&&``, which Spark does not parse) is Spark's
+    ``arrays_overlap``.
+    """
+    if isinstance(node, exp.JarowinklerSimilarity):
+        return exp.Anonymous(
+            this=dialect.jaro_winkler_function_name, expressions=[node.this, node.expression]
+        )
+    if isinstance(node, exp.ArrayOverlaps):
+        return exp.Anonymous(this="arrays_overlap", expressions=[node.this, node.expression])
+    return node
+
+
+@cache
+def dialect_sql(sql: str, dialect: str) -> str:
+    """Return a level's SQL condition (DuckDB's SQL) in Splink's ``dialect`` (``spark``)."""
+    if dialect == SOURCE_DIALECT or sql == "ELSE":
+        return sql
+    target = SplinkDialect.from_string(dialect)
+    tree = sqlglot.parse_one(sql, read=SOURCE_DIALECT)
+    tree = tree.transform(_function_names, target)
+    return tree.sql(dialect=target.sqlglot_dialect)
+
+
+class DialectLevel(ComparisonLevelCreator):
+    """A level whose SQL (DuckDB's) is translated to the dialect of the Splink backend."""
+
+    def __init__(self, sql: str, label: str) -> None:
+        self.sql = sql
+        self.label = label
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        """Return the level's condition in ``sql_dialect``."""
+        return dialect_sql(self.sql, sql_dialect.sql_dialect_str)
+
+    def create_label_for_charts(self) -> str:
+        """Return the level's label (normalize's level name)."""
+        return self.label
+
+
 def _levels(
     conditions: Sequence[LevelCondition],
     tf: dict[str, str] | None = None,
     neutral: frozenset[str] = frozenset(),
 ) -> list[ComparisonLevelCreator | dict[str, Any]]:
-    """Return Splink level dicts of normalize's conditions.
+    """Return Splink levels of normalize's conditions, in any Splink dialect.
 
     ``tf`` maps a level label to its term-frequency column; a level in ``neutral`` weighs
     nothing (m = u, fixed): the evidence is counted by another comparison.
@@ -67,20 +119,21 @@ def _levels(
     levels: list[ComparisonLevelCreator | dict[str, Any]] = []
     for condition in conditions:
         sql = "ELSE" if condition.sql == "TRUE" else f"({condition.sql})"
-        level: dict[str, Any] = {"sql_condition": sql, "label_for_charts": condition.label}
+        level = DialectLevel(sql, condition.label)
         if condition.label == MISSING:
-            level["is_null_level"] = True
+            level.configure(is_null_level=True)
         if condition.label in neutral:
-            level.update(
+            level.configure(
                 m_probability=NEUTRAL, u_probability=NEUTRAL,
                 fix_m_probability=True, fix_u_probability=True,
             )  # fmt: skip
         if tf and condition.label in tf:
-            level["tf_adjustment_column"] = tf[condition.label]
-            level["tf_adjustment_weight"] = 1.0
             # The exact level's own u is the base of the adjustment (its condition is
             # not a bare ``col_l = col_r``, so Splink cannot find it by itself).
-            level["disable_tf_exact_match_detection"] = True
+            level.configure(
+                tf_adjustment_column=tf[condition.label], tf_adjustment_weight=1.0,
+                disable_tf_exact_match_detection=True,
+            )  # fmt: skip
         levels.append(level)
     return levels
 
@@ -109,11 +162,14 @@ CROSSED = LevelCondition(
 )
 STREET_SIMILAR = 0.9
 # The same house number and most words in common, in any order (6 LHOTSKY ST NUNKERI vs
-# 6 NUNKERI LHOTSKY ST): Dice's coefficient of the two word sets.
+# 6 NUNKERI LHOTSKY ST): Dice's coefficient of the two word sets. Written with functions
+# sqlglot carries to Spark (split_part, not a list index whose base differs; array_length,
+# not len, which Spark reads as a string's length).
 _WORDS_L, _WORDS_R = "string_split(street_std_l, ' ')", "string_split(street_std_r, ' ')"
 STREET_WORDS = (
-    f"({_WORDS_L}[1] = {_WORDS_R}[1] AND 2 * len(list_intersect({_WORDS_L}, {_WORDS_R}))"
-    f" >= 0.7 * (len({_WORDS_L}) + len({_WORDS_R})))"
+    "(split_part(street_std_l, ' ', 1) = split_part(street_std_r, ' ', 1)"
+    f" AND 2 * array_length(array_intersect({_WORDS_L}, {_WORDS_R}))"
+    f" >= 0.7 * (array_length({_WORDS_L}) + array_length({_WORDS_R})))"
 )
 
 
@@ -248,7 +304,11 @@ def settings(
     probability_two_random_records_match: float = 1e-4,
     rules: Sequence[BlockingRuleCreator] = PREDICTION_RULES,
 ) -> SettingsCreator:
-    """Return the engine's Splink settings (intermediate weights kept for explanations)."""
+    """Return the engine's Splink settings (intermediate weights kept for explanations).
+
+    The same settings serve every Splink backend: each level's SQL and each blocking rule
+    is written for the backend's dialect when Splink asks for it.
+    """
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
@@ -258,3 +318,29 @@ def settings(
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=True,
     )
+
+
+def model_in_dialect(model: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """Return a copy of a trained model whose level SQL is this engine's, in ``dialect``.
+
+    A model is stored in DuckDB's SQL whichever engine trained it; the levels' SQL is
+    written again from ``COMPARISONS`` (by label), so the parameters travel, not the SQL.
+
+    Raises:
+        ValueError: a level of the model is not one of ``COMPARISONS``'.
+    """
+    out = copy.deepcopy(model)
+    out["sql_dialect"] = dialect
+    for comparison in out.get("comparisons", []):
+        name = comparison.get("output_column_name")
+        conditions = {c.label: c.sql for c in COMPARISONS.get(name, ([], {}))[0]}
+        for level in comparison["comparison_levels"]:
+            label = level.get("label_for_charts")
+            if label not in conditions:
+                raise ValueError(
+                    f"the model's level {label!r} of comparison {name!r} is not this "
+                    "engine's; resolve everything once more to train a new model"
+                )
+            sql = conditions[label]
+            level["sql_condition"] = dialect_sql("ELSE" if sql == "TRUE" else f"({sql})", dialect)
+    return out

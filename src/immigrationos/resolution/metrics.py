@@ -179,3 +179,21 @@ def read_truth(world_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     records = pl.read_csv(world_dir / "truth" / "records.csv", infer_schema_length=0)
     persons = pl.read_csv(world_dir / "truth" / "persons.csv", infer_schema_length=0)
     return truth_frame(records), persons
+
+
+def clustering_agreement(clusters: pl.DataFrame, other: pl.DataFrame) -> PairwiseScores:
+    """Return pairwise precision, recall and F1 of one clustering against another.
+
+    ``other``'s clusters stand for the persons (F1 is symmetric in the two): how two
+    engines or two runs agree, 1.0 when they cluster every record alike.
+
+    Args:
+        clusters: ``unique_id, cluster_id``, every record once.
+        other: ``unique_id, cluster_id`` of the same records.
+    """
+    if other.get_column("unique_id").is_duplicated().any():
+        raise ValueError("the other clustering lists a unique_id more than once")
+    as_truth = other.select(
+        pl.col("unique_id").cast(pl.Utf8), pl.col("cluster_id").cast(pl.Utf8).alias("person_id")
+    )
+    return pairwise_scores(clusters, as_truth)

@@ -5,7 +5,9 @@ One run, in memory:
 1. the normalised records go to DuckDB (``unique_id`` there is the row index ``rid``);
 2. the model is trained on them (``training``) and Splink scores the candidate pairs of
    ``comparisons.PREDICTION_RULES`` at or above the threshold, keeping every
-   comparison's weight;
+   comparison's weight (``SplinkBackend._train`` and ``_predict``: the one part a
+   backend supplies, on DuckDB here, on Spark in ``splink_spark``; both hand the scored
+   pairs to DuckDB's ``engine_predict``, and everything after works on them alone);
 3. shared SSNs are found (``shared_ssn``): SSN agreement across two identities is
    neutralised, and the pairs falling below the threshold drop out;
 4. the links are clustered strongest first under the cannot-links (``cluster``);
@@ -15,7 +17,6 @@ One run, in memory:
 
 from __future__ import annotations
 
-import copy
 import logging
 import math
 import tempfile
@@ -28,6 +29,8 @@ import duckdb
 import numpy as np
 import polars as pl
 from splink import DuckDBAPI, Linker
+from splink.internals.database_api import DatabaseAPI
+from splink.internals.splink_dataframe import SplinkDataFrame
 
 from immigrationos.resolution import ambiguity, comparisons, explain, shared_ssn
 from immigrationos.resolution import constraints as cluster_keys
@@ -49,10 +52,16 @@ JUDGED_WEIGHT = 30.0
 INPUT_TABLE = "engine_input"
 # The records of a new batch (incremental linking): blocking pairs each with all records.
 NEW_TABLE = "engine_new_input"
+# The candidate pairs of ``PREDICTION_RULES``, handed to Splink's predict.
+BLOCKED_TABLE = "engine_blocked"
 # Links handed to clustering, and explained, so many at a time (bounded memory).
 CHUNK = 250_000
 WEIGHT_COLUMNS: tuple[str, ...] = tuple(f"mw_{name}" for name in comparisons.COMPARISONS) + tuple(
     f"mw_tf_adj_{name}" for name, (_, tf) in comparisons.COMPARISONS.items() if tf
+)
+# What ``engine_predict`` keeps of Splink's predictions.
+PREDICT_COLUMNS = (
+    f"unique_id_l AS rid_l, unique_id_r AS rid_r, match_weight, {', '.join(WEIGHT_COLUMNS)}"
 )
 
 
@@ -66,10 +75,14 @@ def probability_to_weight(probability: float) -> float:
 
 
 @dataclass
-class SplinkDuckDBBackend:
-    """Splink 5 on an in-memory DuckDB: see the module docstring for the steps."""
+class SplinkBackend:
+    """Splink 5 with the engine's post-processing on an in-memory DuckDB (module docstring).
 
-    name: str = "splink-duckdb"
+    A subclass trains and scores (``_train``, ``_predict``), on whichever engine it
+    drives; the constraints, clustering and explanations that follow are shared.
+    """
+
+    name: str = "splink"
     training: TrainingOptions = field(default_factory=TrainingOptions)
     threads: int | None = None
     # DuckDB's memory cap; beyond it, it spills to a temporary folder of its own.
@@ -116,7 +129,7 @@ class SplinkDuckDBBackend:
             if new_ids is not None:
                 _load_new(con, frame, new_ids)
             clock["load"] = time.perf_counter() - started
-            scored, prior_weight, model = self._score(
+            scored, candidates, prior_weight, model = self._score(
                 con, threshold, clock, model, note, restricted=new_ids is not None
             )
             mark = time.perf_counter()
@@ -155,6 +168,7 @@ class SplinkDuckDBBackend:
         stats: dict[str, float] = {
             "records": float(frame.height),
             "clusters": float(clusters.get_column("cluster_id").n_unique()),
+            "candidate_pairs": float(candidates),
             "scored_pairs": float(scored),
             "edges_above_threshold": float(above),
             "links": float(links.height),
@@ -186,49 +200,105 @@ class SplinkDuckDBBackend:
         note: StageProgress,
         *,
         restricted: bool,
-    ) -> tuple[int, float, dict[str, Any]]:
+    ) -> tuple[int, int, float, dict[str, Any]]:
         """Train (unless given) the model, score the pairs into ``engine_predict``.
 
-        Returns the count of pairs scored, the prior's weight and the model.
+        Returns the counts of pairs scored at or above the threshold and of candidate
+        pairs compared, the prior's weight and the model.
         """
         mark = time.perf_counter()
         if model is None:
             note("train")
-            trainer = DuckDBAPI(connection=con)
-            model = train_model(con, trainer, INPUT_TABLE, self.training)
-            _drop_splink_tables(con)
+            model = self._train(con)
         else:
             _check_model(model)
         clock["train"] = time.perf_counter() - mark
         note("score")
+        candidates = self._predict(con, model, threshold, clock, restricted=restricted)
+        count = con.execute("SELECT count(*) FROM engine_predict").fetchall()[0][0]
+        prior = float(model["probability_two_random_records_match"])
+        return int(count), candidates, probability_to_weight(prior), model
+
+    def _train(self, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+        """Return the model trained on ``INPUT_TABLE`` (in DuckDB's SQL, as stored)."""
+        raise NotImplementedError
+
+    def _predict(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        model: dict[str, Any],
+        threshold: float,
+        clock: dict[str, float],
+        *,
+        restricted: bool,
+    ) -> int:
+        """Create ``engine_predict`` in ``con``: the blocked pairs scored at ``threshold``.
+
+        Columns: ``rid_l, rid_r, match_weight`` and ``WEIGHT_COLUMNS``; ``restricted``:
+        only the pairs with a record of ``NEW_TABLE``. Sets ``clock`` block and predict;
+        returns how many candidate pairs were compared.
+        """
+        raise NotImplementedError
+
+
+@dataclass
+class SplinkDuckDBBackend(SplinkBackend):
+    """Splink 5 on an in-memory DuckDB: see the module docstring for the steps."""
+
+    name: str = "splink-duckdb"
+
+    def _train(self, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+        """Return the model trained on ``INPUT_TABLE`` by Splink on DuckDB."""
+        model = train_model(con, DuckDBAPI(connection=con), INPUT_TABLE, self.training)
+        _drop_splink_tables(con)
+        return model
+
+    def _predict(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        model: dict[str, Any],
+        threshold: float,
+        clock: dict[str, float],
+        *,
+        restricted: bool,
+    ) -> int:
+        """Create ``engine_predict``: the blocked pairs scored by Splink on DuckDB."""
         mark = time.perf_counter()
-        blocked = _block(con, restricted=restricted)
+        con.execute(f"CREATE TABLE {BLOCKED_TABLE} AS {blocking_sql('duckdb', restricted)}")
+        candidates = con.execute(f"SELECT count(*) FROM {BLOCKED_TABLE}").fetchall()[0][0]
         clock["block"] = time.perf_counter() - mark
         mark = time.perf_counter()
         db_api = DuckDBAPI(connection=con)
-        # Splink's settings validation only logs warnings, which ERROR level never shows:
-        # skipping it changes nothing but the seconds it takes to parse every comparison.
-        linker = Linker(
-            db_api.register(INPUT_TABLE),
-            copy.deepcopy(model),
-            log_level=logging.ERROR,
-            validate_settings=False,
-        )
-        linker.table_management.register_blocked_pairs_for_predict(db_api.register(blocked))
-        predictions = linker.inference.predict(
-            threshold_match_probability=threshold, warning_mode="never"
-        )
+        predictions = predict_blocked(db_api, model, threshold)
         con.execute(
-            "CREATE TABLE engine_predict AS SELECT unique_id_l AS rid_l,"
-            f" unique_id_r AS rid_r, match_weight, {', '.join(WEIGHT_COLUMNS)}"
+            f"CREATE TABLE engine_predict AS SELECT {PREDICT_COLUMNS}"
             f" FROM {predictions.physical_name}"
         )
         _drop_splink_tables(con)
-        con.execute(f"DROP TABLE {blocked}")
+        con.execute(f"DROP TABLE {BLOCKED_TABLE}")
         clock["predict"] = time.perf_counter() - mark
-        count = con.execute("SELECT count(*) FROM engine_predict").fetchall()[0][0]
-        prior = float(model["probability_two_random_records_match"])
-        return int(count), probability_to_weight(prior), model
+        return int(candidates)
+
+
+def predict_blocked(
+    db_api: DatabaseAPI[Any], model: dict[str, Any], threshold: float
+) -> SplinkDataFrame:
+    """Return Splink's predictions of the pairs in ``BLOCKED_TABLE`` under ``model``.
+
+    ``INPUT_TABLE`` and ``BLOCKED_TABLE`` are tables (or views) of ``db_api``'s engine;
+    ``model`` is written in that engine's SQL first (``comparisons.model_in_dialect``).
+    """
+    dialect = db_api.sql_dialect.sql_dialect_str
+    # Splink's settings validation only logs warnings, which ERROR level never shows:
+    # skipping it changes nothing but the seconds it takes to parse every comparison.
+    linker = Linker(
+        db_api.register(INPUT_TABLE),
+        comparisons.model_in_dialect(model, dialect),
+        log_level=logging.ERROR,
+        validate_settings=False,
+    )
+    linker.table_management.register_blocked_pairs_for_predict(db_api.register(BLOCKED_TABLE))
+    return linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
 
 
 def _silent(stage: str) -> None:
@@ -264,14 +334,14 @@ def _load_new(
         con.unregister("engine_new_arrow")
 
 
-def _block(con: duckdb.DuckDBPyConnection, *, restricted: bool = False) -> str:
-    """Create the candidate pairs of ``PREDICTION_RULES`` in Splink's blocked-pairs form.
+def blocking_sql(dialect: str, restricted: bool = False) -> str:
+    """Return the query of the candidate pairs of ``PREDICTION_RULES`` (blocked-pairs form).
 
     One equi-join per rule, stacked and deduplicated: the same pairs as Splink's own
     blocking (whose every rule excludes the pairs of the rules before it), in a third of
     the time at a million records. ``restricted``: only the pairs with at least one record
     of ``NEW_TABLE``, joined from it (the rules are symmetric equi-joins), so a small
-    batch costs a small join.
+    batch costs a small join. ``dialect``: Splink's name of the engine's SQL.
     """
     left, first, second = INPUT_TABLE, "l.unique_id", "r.unique_id"
     apart = "l.unique_id < r.unique_id"
@@ -281,15 +351,14 @@ def _block(con: duckdb.DuckDBPyConnection, *, restricted: bool = False) -> str:
     parts = [
         f"SELECT '{key}' AS match_key, {first} AS join_key_l, {second} AS join_key_r"
         f" FROM {left} l JOIN {INPUT_TABLE} r"
-        f" ON {rule.get_blocking_rule('duckdb').blocking_rule_sql}"
+        f" ON {rule.get_blocking_rule(dialect).blocking_rule_sql}"
         f" AND {apart}"
         for key, rule in enumerate(comparisons.PREDICTION_RULES)
     ]
-    con.execute(
-        "CREATE TABLE engine_blocked AS SELECT min(match_key) AS match_key, join_key_l,"
-        f" join_key_r FROM ({' UNION ALL '.join(parts)}) GROUP BY join_key_l, join_key_r"
+    return (
+        "SELECT min(match_key) AS match_key, join_key_l, join_key_r"
+        f" FROM ({' UNION ALL '.join(parts)}) stacked GROUP BY join_key_l, join_key_r"
     )
-    return "engine_blocked"
 
 
 def _drop_splink_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import threading
 from typing import TYPE_CHECKING
 
@@ -59,6 +60,8 @@ def spark_session(master: str | None = None) -> SparkSession:
                 "IMOS_ENGINE=spark needs PySpark: pip install 'immigrationos[spark]'"
             ) from err
         _check_java()
+        # Python workers run this interpreter (its venv), not whatever python3 is on PATH.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         from splink.backends.spark import similarity_jar_location
 
         settings = config.get_settings()

@@ -1,19 +1,25 @@
-"""Records of other persons that may be this person's: named alike and born near.
+"""Other persons that may be this person: near misses of entity resolution.
 
-Resolution keeps apart two records whose birth dates disagree beyond a typo, or whose
-names are written too differently, and it should: most such pairs are two people. But
-some are one person mistyped, and when the record left elsewhere is the one that
-clears a finding (the removal that executed an order, the extension or grant that
-makes a stay lawful), the finding alone is wrong. ``NameIndex.alike`` finds, for a
-person, the records of other persons that could be theirs (a record of a source that
-can clear someone, its given and family names sounding like one of the person's names,
-in either order, its birth date within a year of one of theirs (or the same day with the
-decade mistyped: 1989 for 1999), and no A-number of its own that tells it apart; or,
-whatever its name and date, one of the person's own A-numbers: an A-number is issued
-once, to one person);
+Resolution keeps apart two records whose birth dates disagree, or whose names are written
+too differently, and it should: most such pairs are two people. But some are one person
+mistyped, and when the record left elsewhere is the one that clears a finding (the
+removal that executed an order, the extension or grant that makes a stay lawful, the
+naturalization of a citizen whose old I-94 was resolved alone), the finding alone is
+wrong. ``NameIndex.alike`` finds, for a person, the near misses among the other resolved
+persons, each by something the records show:
+
+- a record under one of the person's own A-numbers or passport numbers, whatever its name
+  and date (an A-number is issued once, to one person; so is a passport number);
+- a record named alike (given and family names sounding like one of the person's, in
+  either order) born the same day or on a date one slip of a clerk away (``birth_slip``),
+  with no A-number of its own that tells it apart.
+
+Only records of a source that can clear someone are looked at, and only the ``MOST``
+nearest other persons; each brings every such record of theirs (if that person is this
+one, their removal recorded under an alias birth date is this person's removal too).
 ``evaluate.evaluate_person`` then asks, record by record, whether it would clear a
-finding, and ``LOW_IDENTITY_CONFIDENCE`` holds each finding one would clear, naming
-it, until a person confirms who is who.
+finding, and ``LOW_IDENTITY_CONFIDENCE`` holds each finding one would clear, naming it,
+until a person confirms who is who.
 """
 
 from __future__ import annotations
@@ -40,14 +46,13 @@ CLEARING_SOURCES = frozenset(
         "dmv_licenses",
     )
 )
-# Birth dates farther apart than this are two people: for a person known by one record
-# (nothing confirms their date) a year; for a person whose records agree on a date, a
-# mistyped day or month (a mistyped year, same day and month, counts as near).
-DAYS_ALONE = 365
-DAYS_CONFIRMED = 45
-# The most records of others looked at for one person (the nearest birth dates first):
-# a name so common that more are alike says little about any one of them.
+# The most other persons looked at for one person (the nearest first): a name so common
+# that more are alike says little about any one of them.
 MOST = 4
+# A clerk writes a day past the 28th as the 28th when the month or year is mistyped.
+SAFE_DAY = 28
+# The rank of a near miss by document number: before any by name and birth date.
+BY_NUMBER = -1
 
 Key = tuple[str, str]
 
@@ -60,69 +65,101 @@ def _keys(record: PersonRecord) -> set[Key]:
     return {(g, f), (f, g)}
 
 
-def _near(born: dt.date | None, dates: set[dt.date], days: int) -> int | None:
-    """Return how many days ``born`` is from the nearest of ``dates``; None if too far.
+def birth_slip(a: dt.date, b: dt.date) -> bool:
+    """Return whether one birth date may be the other with one slip of a clerk.
 
-    A mistyped year (same day and month, a year off) and the day and month swapped count
-    as near as a few days.
+    The slips of a birth date copied by hand: day and month swapped (a DD/MM date read as
+    MM/DD); the day off by one or by ten; the month off by one; the year off by one, by a
+    decade (1989 for 1999, 1994 for 2004) or with its last two digits transposed (1978 for
+    1987); an unknown day and month recorded as 1 January of the year. With the month or
+    the year mistyped, a day past the 28th may be written as the 28th (30 June 1998 as
+    28 June 1997). Two dates apart otherwise, even by a few days, are two people.
     """
-    if born is None or not dates:
-        return None
-    gaps = []
-    for d in dates:
-        gaps.append(abs((born - d).days))
-        if (born.month, born.day) == (d.month, d.day) and abs(born.year - d.year) == 1:
-            gaps.append(1)
-        if (born.month, born.day) == (d.month, d.day) and _decade_typo(born.year, d.year):
-            gaps.append(2)
-        if born.day <= 12 and d.day <= 12 and (born.month, born.day) == (d.day, d.month):
-            gaps.append(0 if born.year == d.year else 366)
-    gap = min(gaps)
-    return gap if gap <= days else None
+    if a == b:
+        return False
+    if abs((a - b).days) in (1, 10):
+        return True
+    if a.year == b.year and a.day <= 12 and b.day <= 12 and (a.month, a.day) == (b.day, b.month):
+        return True
+    if a.year == b.year and (1, 1) in ((a.month, a.day), (b.month, b.day)):
+        return True
+    same_day = min(a.day, SAFE_DAY) == min(b.day, SAFE_DAY)
+    if a.year == b.year and same_day and abs(a.month - b.month) == 1:
+        return True
+    if a.month != b.month or not same_day:
+        return False
+    return abs(a.year - b.year) in (1, 10) or _decade(a.year, b.year) or _swapped(a.year, b.year)
 
 
-def _decade_typo(a: int, b: int) -> bool:
+def _decade(a: int, b: int) -> bool:
     """Return whether two years differ in their tens digit alone (1989 for 1999)."""
     x, y = f"{a:04d}", f"{b:04d}"
     return x[:2] == y[:2] and x[3] == y[3] and x[2] != y[2]
+
+
+def _swapped(a: int, b: int) -> bool:
+    """Return whether two years differ by their last two digits transposed (1978, 1987)."""
+    x, y = f"{a:04d}", f"{b:04d}"
+    return x != y and x[:2] == y[:2] and x[2:] == y[3] + y[2]
+
+
+def _near(born: dt.date | None, dates: set[dt.date]) -> int | None:
+    """Return how many days ``born`` is from the nearest of ``dates`` it may be; else None."""
+    if born is None:
+        return None
+    gaps = [abs((born - d).days) for d in dates if born == d or birth_slip(born, d)]
+    return min(gaps) if gaps else None
 
 
 def _a_numbers(records: Iterable[PersonRecord]) -> set[str]:
     return {"".join(ch for ch in a if ch.isdigit()) for r in records if (a := r.text("a_number"))}
 
 
+def _passport(record: PersonRecord) -> str:
+    """Return a record's passport number, folded to capitals and digits ('' if none)."""
+    return "".join(ch for ch in (record.text("passport_number") or "").upper() if ch.isalnum())
+
+
 class NameIndex:
-    """The records of every person that can clear someone, by the sound of their names."""
+    """The records of every person that can clear someone, by names and document numbers."""
 
     def __init__(self, records_of: Mapping[str, Sequence[PersonRecord]]) -> None:
         self._by_key: dict[Key, list[tuple[str, PersonRecord]]] = defaultdict(list)
-        self._by_a_number: dict[str, list[tuple[str, PersonRecord]]] = defaultdict(list)
+        self._by_number: dict[str, list[tuple[str, PersonRecord]]] = defaultdict(list)
+        self._clearing: dict[str, list[PersonRecord]] = defaultdict(list)
         for pid, records in records_of.items():
             for r in records:
-                if r.source in CLEARING_SOURCES:
-                    g, f = tokens(r.text("given_name")), tokens(r.text("family_name"))
-                    if g and f:
-                        self._by_key[(skeleton(g[0]), skeleton(f[0]))].append((pid, r))
-                    for number in _a_numbers([r]):
-                        self._by_a_number[number].append((pid, r))
+                if r.source not in CLEARING_SOURCES:
+                    continue
+                self._clearing[pid].append(r)
+                g, f = tokens(r.text("given_name")), tokens(r.text("family_name"))
+                if g and f:
+                    self._by_key[(skeleton(g[0]), skeleton(f[0]))].append((pid, r))
+                for number in _numbers([r]):
+                    self._by_number[number].append((pid, r))
 
     def alike(self, person_id: str, records: Iterable[PersonRecord]) -> list[PersonRecord]:
-        """Return up to ``MOST`` records of other persons that could be this person's."""
+        """Return the clearing records of up to ``MOST`` other persons that may be this one.
+
+        Nearest first: persons holding a record under one of this person's A-numbers or
+        passport numbers, then persons holding a record named alike and born the same day
+        or one slip away (by days between the birth dates).
+        """
         own = list(records)
-        days = DAYS_ALONE if len(own) == 1 else DAYS_CONFIRMED
         keys = set().union(*(_keys(r) for r in own)) if own else set()
         dates = {d for r in own if (d := r.date("birth_date")) is not None}
         numbers = _a_numbers(own)
-        found: dict[str, tuple[int, PersonRecord]] = {}
-        # A record under one of the person's own A-numbers, whatever its name or date (an
-        # alias, a birth date mistyped beyond a typo): an A-number is issued to one person.
-        for number in numbers:
-            for pid, r in self._by_a_number.get(number, ()):
+        nearest: dict[str, int] = {}
+        # A record under one of the person's own A-numbers or passport numbers, whatever
+        # its name or date (an alias, a given name changed at naturalization, a birth date
+        # mistyped beyond a slip): the number was issued to one person.
+        for number in _numbers(own):
+            for pid, _ in self._by_number.get(number, ()):
                 if pid != person_id:
-                    found[r.ref] = (-1, r)
+                    nearest[pid] = BY_NUMBER
         for key in keys:
             for pid, r in self._by_key.get(key, ()):
-                if pid == person_id or r.ref in found:
+                if pid == person_id or pid in nearest:
                     continue
                 theirs = _a_numbers([r])
                 if (
@@ -132,9 +169,16 @@ class NameIndex:
                         DamerauLevenshtein.distance(a, b) <= 1 for a in numbers for b in theirs
                     )
                 ):
-                    continue
-                gap = _near(r.date("birth_date"), dates, days)
-                if gap is not None:
-                    found[r.ref] = (gap, r)
-        ranked = sorted(found.values(), key=lambda pair: (pair[0], pair[1].ref))
-        return [r for _, r in ranked[:MOST]]
+                    continue  # its own A-number tells it apart
+                gap = _near(r.date("birth_date"), dates)
+                if gap is not None and gap < nearest.get(pid, gap + 1):
+                    nearest[pid] = gap
+        kept = sorted(nearest, key=lambda pid: (nearest[pid], pid))[:MOST]
+        return [r for pid in kept for r in self._clearing[pid]]
+
+
+def _numbers(records: Iterable[PersonRecord]) -> set[str]:
+    """Return the A-numbers (digits) and passport numbers (``P:`` and the number)."""
+    out = set(_a_numbers(records))
+    out.update(f"P:{p}" for r in records if (p := _passport(r)))
+    return out

@@ -21,9 +21,8 @@ import datetime as dt
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -39,9 +38,10 @@ from immigrationos.policy import engine as policy_engine
 from immigrationos.policy import service as policy_service
 from immigrationos.policy.engine import Use, UseContext
 from immigrationos.policy.errors import PurposeError
+from immigrationos.targeting import batch
 from immigrationos.targeting import service as targeting_service
 from immigrationos.targeting.elsewhere import NameIndex
-from immigrationos.targeting.evaluate import Evaluation, evaluate_person
+from immigrationos.targeting.evaluate import Evaluation
 from immigrationos.targeting.leads import (
     canon,
     evidence_of,
@@ -59,8 +59,7 @@ from immigrationos.targeting.records import PersonRecord
 from immigrationos.targeting.safeguards import Effect, LeadState, shows_citizenship
 
 # Told (persons done, persons in all) as the evaluation goes.
-Progress = Callable[[int, int], None]
-PROGRESS_EVERY = 1_000
+Progress = batch.Progress
 ANALYSIS = "targeting"
 LEAD_COLUMNS = (
     "person_id", "state", "score", "priority", "violations", "safeguards", "evidence",
@@ -432,22 +431,18 @@ def target(
         by_state: Counter[str] = Counter()
         by_violation: Counter[str] = Counter()
         total = len(active)
-        for done, pid in enumerate(sorted(active), start=1):
-            records = records_of.get(pid, [])
-            links = {r.ref: weakest[r.ref] for r in records if r.ref in weakest}
-            evaluation = evaluate_person(
-                records,
-                day,
-                ssn_owner=owners,
-                link_probability=links,
-                policy=chosen,
-                withheld_sources=withheld,
-                person_id=pid,
-                withheld_citizenship=pid in protected,
-                elsewhere=partial(named_alike.alike, pid, records),
-                suspended_detectors=halted,
-                suspension=suspension,
-            )
+        evaluator = batch.PersonEvaluator(
+            as_of=day, policy=chosen, owners=owners, named_alike=named_alike, weakest=weakest,
+            withheld=withheld, protected=protected, halted=halted, suspension=suspension,
+        )  # fmt: skip
+        persons = sorted(active)
+        try:
+            # On this machine or on Spark (IMOS_ENGINE): the same evaluation of each person.
+            evaluations = batch.evaluate_all(records_of, persons, evaluator, progress)
+        except batch.BatchError as exc:
+            raise TargetingError(f"targeting run stopped, no lead was changed: {exc}") from exc
+        for pid in persons:
+            evaluation = evaluations[pid]
             state = _apply(
                 pid, active[pid], evaluation, by_person.get(pid), taken, changes, run_id,
                 principal.actor, now,
@@ -455,8 +450,6 @@ def target(
             if state is not None:
                 by_state[state] += 1
                 by_violation.update(evaluation.violations)
-            if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
-                progress(done, total)
         targeting_service.insert_leads(session=session, rows=changes.inserts)
         targeting_service.update_leads(
             session=session,

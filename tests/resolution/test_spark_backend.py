@@ -29,7 +29,7 @@ from immigrationos.resolution import metrics
 from immigrationos.resolution.backend import BACKENDS, Constraints, get_backend
 from immigrationos.resolution.engine import resolve_frame
 from immigrationos.resolution.result import CLUSTER_COLUMNS, LINK_COLUMNS, ResolutionResult
-from immigrationos.spark.session import spark_session, stop_spark
+from immigrationos.spark.session import SMALL_DATA_CONF, spark_session, stop_spark
 from world_cache import shared_world
 
 from .test_engine import world_frame
@@ -46,8 +46,8 @@ SAME_MODEL_PROBABILITY = 1e-6
 @pytest.fixture(scope="module")
 def spark() -> Iterator[SparkSession]:
     session = spark_session("local[2]")
-    # A small world: two shuffle partitions (one per core) spare Spark idle tasks.
-    session.conf.set("spark.sql.shuffle.partitions", "2")
+    for key, value in SMALL_DATA_CONF.items():
+        session.conf.set(key, value)
     yield session
     stop_spark()
 

@@ -12,6 +12,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -166,3 +167,20 @@ def lake_dir(tmp_path: Path) -> Path:
     path = tmp_path / "lake"
     path.mkdir()
     return path
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local Spark session for every Spark test of this worker (one JVM start-up).
+
+    Two cores (``local[2]``) and the small-data settings (``SMALL_DATA_CONF``). Every
+    Spark test is in the ``spark`` xdist group, so one worker runs them all and the JVM
+    starts once; it stops when the worker's session ends.
+    """
+    from immigrationos.spark.session import SMALL_DATA_CONF, spark_session, stop_spark
+
+    session = spark_session("local[2]")
+    for key, value in SMALL_DATA_CONF.items():
+        session.conf.set(key, value)
+    yield session
+    stop_spark()

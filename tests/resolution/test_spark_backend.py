@@ -17,7 +17,6 @@ import math
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -29,7 +28,6 @@ from immigrationos.resolution import metrics
 from immigrationos.resolution.backend import BACKENDS, Constraints, get_backend
 from immigrationos.resolution.engine import resolve_frame
 from immigrationos.resolution.result import CLUSTER_COLUMNS, LINK_COLUMNS, ResolutionResult
-from immigrationos.spark.session import SMALL_DATA_CONF, spark_session, stop_spark
 from world_cache import shared_world
 
 from .test_engine import world_frame
@@ -41,15 +39,6 @@ PERSONS, SEED, AS_OF = 300, 7, dt.date(2026, 11, 1)
 TRAINED_APART_F1 = 0.995
 # Scored with one model: the same levels and weights, up to float sums.
 SAME_MODEL_PROBABILITY = 1e-6
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[SparkSession]:
-    session = spark_session("local[2]")
-    for key, value in SMALL_DATA_CONF.items():
-        session.conf.set(key, value)
-    yield session
-    stop_spark()
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,6 @@ from immigrationos.sources import lake
 from immigrationos.sources.contract import SOURCES
 from immigrationos.spark import lake as spark_lake
 from immigrationos.spark import targeting as spark_targeting
-from immigrationos.spark.session import SMALL_DATA_CONF, spark_session, stop_spark
 from immigrationos.targeting import batch, flows
 from immigrationos.targeting.elsewhere import CLEARING_SOURCES, NameIndex
 from immigrationos.targeting.evaluate import Evaluation
@@ -46,15 +45,6 @@ from world_cache import shared_world
 Captured = dict[str, Any]
 # One worker runs every Spark test, so that one JVM at a time takes the cores.
 pytestmark = pytest.mark.xdist_group("spark")
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[SparkSession]:
-    session = spark_session("local[2]")
-    for key, value in SMALL_DATA_CONF.items():
-        session.conf.set(key, value)
-    yield session
-    stop_spark()
 
 
 @pytest.fixture(scope="module")

@@ -196,7 +196,8 @@ def scaled(data: Dataset, records: int, seed: int) -> Dataset:
                 )
             )
         k += 1
-    big = pl.concat(copies).head(records)
+    # Not rechunked: the columns a copy keeps (names, sexes) stay shared with the world's.
+    big = pl.concat(copies, rechunk=False).head(records)
     truth = big.select("unique_id", "person_id")
     return Dataset(f"{data.name} x{k} -> {records:,}", big.drop("person_id"), truth)
 

@@ -223,3 +223,14 @@ def test_trained_apart_the_engines_cluster_alike(
     # The model comes back in DuckDB's SQL, so the DuckDB backend can score with it.
     again = resolve_frame(frame, backend="splink-duckdb", model=on_spark.model)
     assert metrics.clustering_agreement(again.clusters, on_spark.clusters).f1 == 1.0
+
+
+def test_a_spark_run_deletes_the_tables_splink_wrote(
+    on_spark_same_model: ResolutionResult, spark: SparkSession
+) -> None:
+    """Splink's intermediate tables go to parquet under the checkpoint folder, then away."""
+    folder = spark.sparkContext._jsc.sc().getCheckpointDir().get()  # type: ignore[union-attr]
+    local = Path(str(folder).removeprefix("file:"))
+    assert local.is_dir()
+    assert on_spark_same_model.stats["scored_pairs"] > 0
+    assert not [p.name for p in local.iterdir() if p.name.startswith("__splink__")]

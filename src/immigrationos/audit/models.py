@@ -3,6 +3,10 @@
 Both tables are append-only: migration 0003 installs triggers that refuse UPDATE and
 DELETE (and, on PostgreSQL, TRUNCATE). A later migration that rebuilds either table on
 SQLite (``batch_alter_table``) drops those triggers and must create them again.
+
+On PostgreSQL ``audit_events`` is partitioned by ranges of ``seq`` (migration 0025):
+``AUDIT_PARTITION_EVENTS`` events a partition, the next one created when the log enters
+a range (``service.append``), the guard on every partition.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from immigrationos.db.base import Base
 
 GENESIS_HASH = "0" * 64
+# Events of one partition of audit_events on PostgreSQL; migration 0025 says the same.
+AUDIT_PARTITION_EVENTS = 5_000_000
 
 
 class Outcome(StrEnum):
@@ -38,6 +44,7 @@ class AuditEvent(Base):
     __table_args__ = (
         CheckConstraint("outcome IN ('SUCCESS', 'DENIED', 'FAILURE')", name="outcome_known"),
         Index("ix_audit_events_resource", "resource_type", "resource_id"),
+        {"postgresql_partition_by": "RANGE (seq)"},
     )
 
     # Assigned by the log (last seq + 1, read under a lock): gap-free, never a sequence.

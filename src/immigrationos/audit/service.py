@@ -30,7 +30,13 @@ from sqlalchemy.orm import Session
 
 from immigrationos.audit import signing
 from immigrationos.audit.chain import HASHED_FIELDS, as_utc, canonical_details, event_hash
-from immigrationos.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, Outcome
+from immigrationos.audit.models import (
+    AUDIT_PARTITION_EVENTS,
+    GENESIS_HASH,
+    AuditCheckpoint,
+    AuditEvent,
+    Outcome,
+)
 
 # Key of the PostgreSQL advisory lock that serialises appends ("IMOSAUDT" as 8 bytes).
 APPEND_LOCK_KEY = 0x494D4F5341554454
@@ -147,8 +153,20 @@ def append(
     event.seq = last_seq + 1
     event.prev_hash = last_hash
     event.hash = event_hash(hashed_fields(event))
+    _keep_partitions_ahead(session, event.seq)
     session.execute(insert(AuditEvent), [_row(event)])
     return event
+
+
+def _keep_partitions_ahead(session: Session, seq: int) -> None:
+    """At the first event of a partition's range, make sure it and the next one exist.
+
+    PostgreSQL only (migration 0025): range k holds seq ``k * AUDIT_PARTITION_EVENTS`` up
+    to the next range's first. Once per range, under the append lock: the log always has
+    a whole empty range ahead of it, and creates the one it enters if it is missing.
+    """
+    if seq % AUDIT_PARTITION_EVENTS == 0 and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT audit_events_keep_ahead(:seq)"), {"seq": seq})
 
 
 def _row(event: AuditEvent) -> dict[str, Any]:

@@ -74,10 +74,13 @@ class Record(Base):
 class RecordVersion(Base):
     """One version of one source record, as the lake holds it, with its provenance.
 
-    Unique by (source, record_id, version): that is its primary key.
+    Unique by (source, record_id, version): that is its primary key. On PostgreSQL the
+    table is partitioned by source, one partition per contract source (migration 0025): a
+    row of another source is refused.
     """
 
     __tablename__ = "record_versions"
+    __table_args__ = ({"postgresql_partition_by": "LIST (source)"},)
 
     source: Mapped[str] = mapped_column(String(40), primary_key=True)
     record_id: Mapped[str] = mapped_column(String(128), primary_key=True)

@@ -45,7 +45,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -98,20 +98,65 @@ class Clustering:
     refused: dict[str, int]
 
 
+class _Keyed(Generic[T]):
+    """One key of every root: a record's own value, until its root absorbs another.
+
+    Only roots that absorbed a record hold a set of their own (``merged``); every other
+    root's keys are its record's value, read from ``own`` when asked. A set per record
+    up front would cost some 300 bytes a record, gigabytes at ten million.
+    """
+
+    __slots__ = ("merged", "own")
+
+    def __init__(self, own: Mapping[int, T]) -> None:
+        self.own = own
+        self.merged: dict[int, set[T]] = {}
+
+    def get(self, root: int) -> set[T] | None:
+        """Return the keys of ``root`` (None when it has none)."""
+        found = self.merged.get(root)
+        if found is not None:
+            return found
+        value = self.own.get(root)
+        return None if value is None else {value}
+
+    def move(self, into: int, away: int) -> None:
+        """Give root ``into`` the keys of root ``away`` (absorbed)."""
+        moved = self.merged.pop(away, None)
+        if moved is None:
+            value = self.own.get(away)
+            if value is None:
+                return
+            moved = {value}
+        kept = self.merged.get(into)
+        if kept is None:
+            value = self.own.get(into)
+            kept = self.merged[into] = set() if value is None else {value}
+        kept.update(moved)
+
+
 class _Clusters:
     """Union-find whose roots carry the keys the cannot-link checks read."""
 
     def __init__(self, n: int, keys: RecordKeys) -> None:
         self.parent = list(range(n))
         self.size = [1] * n
-        self.ssns: dict[int, set[str]] = {r: {s} for r, s in keys.numident_ssn.items()}
-        self.used: dict[int, set[str]] = {r: {s} for r, s in keys.issued_ssn.items()}
-        self.unissued: dict[int, set[str]] = {r: {s} for r, s in keys.unissued_ssn.items()}
-        self.a_numbers: dict[int, set[str]] = {r: {a} for r, a in keys.a_number.items()}
+        self.ssns = _Keyed(keys.numident_ssn)
+        self.used = _Keyed(keys.issued_ssn)
+        self.unissued = _Keyed(keys.unissued_ssn)
+        self.a_numbers = _Keyed(keys.a_number)
         self.tokens: dict[int, set[int]] = {r: set(t) for r, t in keys.tokens.items() if t}
-        self.dates: dict[int, set[date]] = {r: {d} for r, d in keys.birth_date.items()}
-        self.dated: dict[int, int] = dict.fromkeys(keys.birth_date, 1)
-        self.origins: dict[int, set[str]] = {r: {o} for r, o in keys.origin.items()}
+        self.dates = _Keyed(keys.birth_date)
+        # How many records of a root give a birth date, for roots that absorbed one.
+        self.dated_merged: dict[int, int] = {}
+        self.origins = _Keyed(keys.origin)
+
+    def dated(self, root: int) -> int:
+        """Return how many records of ``root`` give a birth date."""
+        found = self.dated_merged.get(root)
+        if found is not None:
+            return found
+        return 0 if self.dates.own.get(root) is None else 1
 
     def find(self, x: int) -> int:
         """Return the root of ``x``, halving the path on the way."""
@@ -143,7 +188,7 @@ class _Clusters:
         oa, ob = self.origins.get(a), self.origins.get(b)
         if oa and ob and _apart_by_origin(oa, ob):
             return "origin"
-        if edge.clash and (self.dated.get(a, 0) > 1 or self.dated.get(b, 0) > 1):
+        if edge.clash and (self.dated(a) > 1 or self.dated(b) > 1):
             return "birth_date_clash"
         if edge.dated:
             # Dates a typo apart on the link itself: one person mistyped, unless each side
@@ -153,8 +198,8 @@ class _Clusters:
                 da
                 and db
                 and da.isdisjoint(db)
-                and self.dated[a] > len(da)
-                and self.dated[b] > len(db)
+                and self.dated(a) > len(da)
+                and self.dated(b) > len(db)
                 and {date_level(x, y) for x in da for y in db}.isdisjoint(SAME_DATES)
             ):
                 return "birth_date_confirmed"
@@ -163,7 +208,7 @@ class _Clusters:
             if da and db and da.isdisjoint(db):
                 levels = {date_level(x, y) for x in da for y in db}
                 if levels.isdisjoint(SAME_DATES) and (
-                    levels.isdisjoint(TYPO_DATES) or min(self.dated[a], self.dated[b]) > 1
+                    levels.isdisjoint(TYPO_DATES) or min(self.dated(a), self.dated(b)) > 1
                 ):
                     return "birth_date"
         return None
@@ -174,16 +219,17 @@ class _Clusters:
             a, b = b, a
         self.parent[b] = a
         self.size[a] += self.size[b]
-        _move(self.ssns, a, b)
-        _move(self.used, a, b)
-        _move(self.unissued, a, b)
-        _move(self.a_numbers, a, b)
-        _move(self.tokens, a, b)
-        _move(self.dates, a, b)
-        _move(self.origins, a, b)
-        moved = self.dated.pop(b, 0)
+        moved = self.dated(b)
         if moved:
-            self.dated[a] = self.dated.get(a, 0) + moved
+            self.dated_merged[a] = self.dated(a) + moved
+        self.dated_merged.pop(b, None)
+        self.ssns.move(a, b)
+        self.used.move(a, b)
+        self.unissued.move(a, b)
+        self.a_numbers.move(a, b)
+        _move(self.tokens, a, b)
+        self.dates.move(a, b)
+        self.origins.move(a, b)
 
 
 def _apart_by_origin(a: set[str], b: set[str]) -> bool:

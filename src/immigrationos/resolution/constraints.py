@@ -22,8 +22,8 @@ A US passport renewal is issued a new number, so two passport numbers in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -41,6 +41,7 @@ NATIONALITY_SOURCES = (
     "cbp_home_departures",
 )
 US = "USA"
+T = TypeVar("T")
 
 
 def _column_map(frame: pl.DataFrame, column: str) -> dict[int, Any]:
@@ -49,6 +50,57 @@ def _column_map(frame: pl.DataFrame, column: str) -> dict[int, Any]:
     return dict(
         zip(present.get_column("rid").to_list(), present.get_column(column).to_list(), strict=True)
     )
+
+
+class ByRow(Mapping[int, T]):
+    """``rid -> value`` over a list indexed by ``rid`` (None: no value); read-only.
+
+    A dict of ten million records costs some 100 bytes an entry on top of its values;
+    a list costs 8, and equal values share one object (``by_row``).
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: list[T | None]) -> None:
+        self._values = values
+
+    def __getitem__(self, rid: int) -> T:
+        value = self.get(rid)
+        if value is None:
+            raise KeyError(rid)
+        return value
+
+    def get(self, rid: int, default: Any = None) -> Any:
+        """Return the value of record ``rid``, ``default`` when it has none."""
+        if 0 <= rid < len(self._values):
+            value = self._values[rid]
+            if value is not None:
+                return value
+        return default
+
+    def __iter__(self) -> Iterator[int]:
+        return (rid for rid, value in enumerate(self._values) if value is not None)
+
+    def __len__(self) -> int:
+        return sum(value is not None for value in self._values)
+
+
+def by_row(frame: pl.DataFrame, column: str) -> Mapping[int, Any]:
+    """Return ``rid -> value`` of the records where ``column`` is not empty (a ``ByRow``).
+
+    Each distinct value is one Python object, however many records hold it.
+    """
+    present = frame.filter(pl.col(column).is_not_null()).select(
+        "rid", pl.col(column).rank("dense").cast(pl.Int64).alias("code")
+    )
+    distinct = frame.get_column(column).drop_nulls().unique().sort().to_list()
+    size = 0 if frame.height == 0 else int(frame.get_column("rid").max()) + 1  # type: ignore[arg-type]
+    values: list[Any] = [None] * size
+    for rid, code in zip(
+        present.get_column("rid").to_list(), present.get_column("code").to_list(), strict=True
+    ):
+        values[rid] = distinct[code - 1]
+    return ByRow(values)
 
 
 def reviewer_pairs(
@@ -87,13 +139,13 @@ def record_keys(
     carrying = others.filter(pl.col("ssn").is_in(issued.implode()))
     unissued = others.filter(~pl.col("ssn").is_in(issued.implode()))
     return RecordKeys(
-        numident_ssn={k: str(v) for k, v in _column_map(numident, "ssn").items()},
-        issued_ssn={k: str(v) for k, v in _column_map(carrying, "ssn").items()},
-        unissued_ssn={k: str(v) for k, v in _column_map(unissued, "ssn").items()},
-        a_number={k: str(v) for k, v in _column_map(frame, "a_number").items()},
+        numident_ssn=by_row(numident.with_columns(pl.col("ssn").cast(pl.Utf8)), "ssn"),
+        issued_ssn=by_row(carrying.with_columns(pl.col("ssn").cast(pl.Utf8)), "ssn"),
+        unissued_ssn=by_row(unissued.with_columns(pl.col("ssn").cast(pl.Utf8)), "ssn"),
+        a_number=by_row(frame.with_columns(pl.col("a_number").cast(pl.Utf8)), "a_number"),
         tokens=tokens,
-        birth_date=_column_map(frame, "birth_date"),
-        origin=origins(frame),
+        birth_date=by_row(frame, "birth_date"),
+        origin=by_row(frame.select("rid", _origin(frame).alias("origin")), "origin"),
     )
 
 
@@ -103,6 +155,11 @@ def origins(frame: pl.DataFrame) -> dict[int, str]:
     A birthplace wins over a stated nationality on the same record; a US citizenship
     stated on an I-94 (class USC) says nothing against a US birth and is left out.
     """
+    return _column_map(frame.select("rid", _origin(frame).alias("origin")), "origin")
+
+
+def _origin(frame: pl.DataFrame) -> pl.Expr:
+    """Return the expression of a record's origin (see :func:`origins`)."""
     empty = pl.lit(None, pl.Utf8)
     born = (
         pl.col("birth_place").str.strip_chars().str.to_uppercase()
@@ -124,4 +181,4 @@ def origins(frame: pl.DataFrame) -> dict[int, str]:
         .when((country.str.len_chars() > 0) & (country != US))
         .then(pl.lit(NATIONAL) + country)
     )
-    return _column_map(frame.select("rid", origin.alias("origin")), "origin")
+    return origin

@@ -10,7 +10,7 @@ object); ``constraints`` are reviewers' judgements (``judgement_flows``
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -57,6 +57,18 @@ def resolve_frame(
     chosen = (
         backend if backend is not None and not isinstance(backend, str) else get_backend(backend)
     )
+    if getattr(chosen, "normalizes_in_chunks", False):
+        # Splink's backends normalise a chunk at a time: all the normalised columns of
+        # ten million records would not fit in memory beside the rest.
+        return cast(Any, chosen).resolve(
+            frame,
+            constraints=constraints,
+            threshold=threshold,
+            model=model,
+            new_ids=new_ids,
+            progress=progress,
+            normalizer=normalized,
+        )
     return chosen.resolve(
         normalized(frame),
         constraints=constraints,

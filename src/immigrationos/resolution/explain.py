@@ -53,10 +53,8 @@ LINK_SCHEMA: dict[str, pl.DataType] = {
 TF_COMPARISONS = tuple(name for name, (_, tf) in COMPARISONS.items() if tf)
 
 
-def level_columns(
-    con: duckdb.DuckDBPyConnection, pairs_table: str, input_table: str
-) -> pl.DataFrame:
-    """Return ``rid_l, rid_r, level_<comparison>`` for the pairs of ``pairs_table``.
+def level_sql(con: duckdb.DuckDBPyConnection, pairs_table: str, input_table: str) -> str:
+    """Return the query of ``rid_l, rid_r, level_<comparison>`` for ``pairs_table``'s pairs.
 
     The levels are computed with the very conditions the model's comparisons use.
     """
@@ -67,12 +65,19 @@ def level_columns(
     cases = ", ".join(
         f"{case_sql(levels)} AS level_{name}" for name, (levels, _) in COMPARISONS.items()
     )
-    levels: pl.DataFrame = con.sql(
+    return (
         f"WITH both_sides AS (SELECT p.rid_l, p.rid_r, {sides} FROM {pairs_table} p"
         f" JOIN {input_table} l ON l.unique_id = p.rid_l"
         f" JOIN {input_table} r ON r.unique_id = p.rid_r)"
         f" SELECT rid_l, rid_r, {cases} FROM both_sides"
-    ).pl()
+    )
+
+
+def level_columns(
+    con: duckdb.DuckDBPyConnection, pairs_table: str, input_table: str
+) -> pl.DataFrame:
+    """Return ``rid_l, rid_r, level_<comparison>`` for the pairs of ``pairs_table``."""
+    levels: pl.DataFrame = con.sql(level_sql(con, pairs_table, input_table)).pl()
     return levels
 
 

@@ -1,8 +1,10 @@
 """The default backend: Splink 5 on DuckDB, domain comparisons, constraints, guarded clustering.
 
-One run, in memory:
+One run, in memory (DuckDB's share capped by ``memory_limit``, spilled beyond it):
 
-1. the normalised records go to DuckDB (``unique_id`` there is the row index ``rid``);
+1. the records are normalised and go to DuckDB ``load_chunk`` at a time (``unique_id``
+   there is the row index ``rid``); Python keeps only what later steps read of each
+   record, and the shared SSNs (step 3) and the cluster keys are found right away;
 2. the model is trained on them (``training``) and Splink scores the candidate pairs of
    ``comparisons.PREDICTION_RULES`` at or above the threshold, keeping every
    comparison's weight (``SplinkBackend._train`` and ``_predict``: the one part a
@@ -11,8 +13,8 @@ One run, in memory:
 3. shared SSNs are found (``shared_ssn``): SSN agreement across two identities is
    neutralised, and the pairs falling below the threshold drop out;
 4. the links are clustered strongest first under the cannot-links (``cluster``);
-5. the links that made each cluster get their waterfall (``explain``), after DuckDB is
-   closed, a chunk at a time.
+5. the links that made each cluster get their waterfall (``explain``), their weights and
+   levels streamed from DuckDB a chunk at a time.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import logging
 import math
 import tempfile
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +89,12 @@ class SplinkBackend:
     threads: int | None = None
     # DuckDB's memory cap; beyond it, it spills to a temporary folder of its own.
     memory_limit: str = "2GB"
+    # Raw records normalised and loaded into DuckDB so many at a time (``normalizer``).
+    load_chunk: int = 1_000_000
+    # Records (of SSNs carried twice or more) analysed for shared SSNs at a time.
+    shared_ssn_part: int = 1_000_000
+    # ``engine.resolve_frame`` hands this backend raw records and its ``normalizer``.
+    normalizes_in_chunks = True
 
     def resolve(
         self,
@@ -97,23 +105,27 @@ class SplinkBackend:
         model: dict[str, Any] | None = None,
         new_ids: Collection[str] | None = None,
         progress: StageProgress | None = None,
+        normalizer: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
     ) -> ResolutionResult:
         """Return clusters, kept links, flags and the model of a normalised record frame.
 
         Args:
             frame: records normalised by ``normalize.normalize_frame`` (``unique_id``,
-                ``source``, raw and normalised columns).
+                ``source``, raw and normalised columns); raw records when ``normalizer``
+                is given.
             constraints: reviewers' must-link and cannot-link pairs of ``unique_id``.
             threshold: the match probability a link needs.
             model: a model an earlier run returned; training is skipped.
             new_ids: only pairs with at least one of these records are scored.
             progress: told ``train``, ``score``, ``cluster``, ``explain`` as each starts.
+            normalizer: normalises raw records (``engine.normalized``), applied
+                ``load_chunk`` records at a time: the normalised columns of all the
+                records are never held in Python at once, only in DuckDB.
         """
         note = progress or _silent
         clock: dict[str, float] = {}
         started = time.perf_counter()
         threshold_weight = probability_to_weight(threshold)
-        frame = frame.with_row_index("rid").with_columns(pl.col("rid").cast(pl.Int64))
         judged = constraints or Constraints()
         spill = tempfile.TemporaryDirectory(prefix="imos-resolution-")
         con = duckdb.connect()
@@ -123,29 +135,29 @@ class SplinkBackend:
             con.execute(f"SET temp_directory = '{spill.name}'")
             if self.threads is not None:
                 con.execute(f"SET threads = {int(self.threads)}")
-            con.register("engine_arrow", _model_input(frame).to_arrow())
-            con.execute(f"CREATE TABLE {INPUT_TABLE} AS SELECT * FROM engine_arrow")
-            con.unregister("engine_arrow")
+            frame = _load(con, _normalised_chunks(frame, normalizer, self.load_chunk))
             if new_ids is not None:
                 _load_new(con, frame, new_ids)
             clock["load"] = time.perf_counter() - started
+            # What clustering needs of the records is read before scoring; the shared-SSN
+            # analysis fetches the normalised columns it reads back from DuckDB, a part of
+            # the SSNs at a time. Then only what the links display stays in Python.
+            mark = time.perf_counter()
+            shared = _shared_ssns(con, frame, self.shared_ssn_part)
+            keys = cluster_keys.record_keys(
+                frame, shared.cannot, _reviewer_rids(frame, judged.cannot_link)
+            )
+            must = _reviewer_rids(frame, judged.must_link)
+            frame = frame.select("rid", "unique_id", *explain.DISPLAY_INPUTS)
+            clock["keys"] = time.perf_counter() - mark
             scored, candidates, prior_weight, model = self._score(
                 con, threshold, clock, model, note, restricted=new_ids is not None
             )
             mark = time.perf_counter()
-            shared = shared_ssn.find_shared_ssns(con, frame)
             _neutralise(con, shared.identity, threshold_weight)
             ambiguous = ambiguity.drop_ambiguous(con, "engine_scored", INPUT_TABLE)
             clock["shared_ssn"] = time.perf_counter() - mark
             mark = time.perf_counter()
-            rid_of = dict(
-                zip(frame.get_column("unique_id").to_list(), range(frame.height), strict=True)
-            )
-            keys = cluster_keys.record_keys(
-                frame, shared.cannot, cluster_keys.reviewer_pairs(judged.cannot_link, rid_of)
-            )
-            must = cluster_keys.reviewer_pairs(judged.must_link, rid_of)
-            del rid_of
             note("cluster")
             edges = con.execute(
                 "SELECT rid_l, rid_r, identified, dated, clash FROM engine_scored"
@@ -156,13 +168,13 @@ class SplinkBackend:
             clock["cluster"] = time.perf_counter() - mark
             mark = time.perf_counter()
             note("explain")
-            kept = _kept_weights(con, edges, outcome)
             above = len(edges["rid_l"])
+            _keep(con, edges, outcome)
             del edges
+            links = _links(con, frame, outcome.must_unions, prior_weight)
         finally:
             con.close()
             spill.cleanup()
-        links = _links(frame, kept, outcome.must_unions, prior_weight)
         clock["explain"] = time.perf_counter() - mark
         clusters = _clusters(frame, outcome.root)
         stats: dict[str, float] = {
@@ -439,10 +451,166 @@ def _chunks(edges: dict[str, np.ndarray]) -> Iterator[Edge]:
             yield Edge(*values)
 
 
-def _kept_weights(
-    con: duckdb.DuckDBPyConnection, edges: dict[str, np.ndarray], outcome: Clustering
+# What the steps after loading read of each record, besides ``explain.DISPLAY_INPUTS``.
+RECORD_COLUMNS = (
+    "rid", "unique_id", "source", "event_date", "birth_place", "citizenship_country",
+    "family_phon",
+)  # fmt: skip
+
+
+def _normalised_chunks(
+    frame: pl.DataFrame,
+    normalizer: Callable[[pl.DataFrame], pl.DataFrame] | None,
+    size: int,
+) -> Iterator[tuple[pl.DataFrame | None, pl.DataFrame]]:
+    """Yield raw and normalised records (with ``rid``, the row index), ``size`` at a time.
+
+    Normalisation works record by record (names keyed by their distinct values), so
+    normalising chunks gives the records normalising them all would. Without a
+    ``normalizer`` the frame is normalised already, and comes whole, with no raw side.
+    """
+    if normalizer is None:
+        yield None, frame.with_row_index("rid").with_columns(pl.col("rid").cast(pl.Int64))
+        return
+    for start in range(0, max(frame.height, 1), size):
+        raw = frame.slice(start, size)
+        chunk = normalizer(raw)
+        yield (
+            raw,
+            chunk.with_row_index("rid", offset=start).with_columns(pl.col("rid").cast(pl.Int64)),
+        )
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    chunks: Iterable[tuple[pl.DataFrame | None, pl.DataFrame]],
 ) -> pl.DataFrame:
-    """Return the kept links' weights and levels (``explain.level_columns``), from DuckDB."""
+    """Create ``INPUT_TABLE`` from the chunks; return what later steps read of each record.
+
+    A column normalisation left as it was is taken from the raw records, which the
+    caller holds anyway, rather than from the normalised copy.
+    """
+    kept = []
+    wanted = dict.fromkeys((*RECORD_COLUMNS, *explain.DISPLAY_INPUTS))
+    for i, (raw, chunk) in enumerate(chunks):
+        con.register("engine_arrow", _model_input(chunk).to_arrow())
+        if i == 0:
+            con.execute(f"CREATE TABLE {INPUT_TABLE} AS SELECT * FROM engine_arrow")
+        else:
+            con.execute(f"INSERT INTO {INPUT_TABLE} SELECT * FROM engine_arrow")
+        con.unregister("engine_arrow")
+        columns = []
+        for name in (c for c in wanted if c in chunk.columns):
+            column = chunk.get_column(name)
+            if raw is not None and name in raw.columns:
+                same = raw.get_column(name)
+                if same.dtype == column.dtype and same.equals(column):
+                    column = same
+            columns.append(column)
+        kept.append(pl.DataFrame(columns))
+        del chunk
+    return kept[0] if len(kept) == 1 else pl.concat(kept, rechunk=False)
+
+
+def _shared_ssns(
+    con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, part_size: int
+) -> shared_ssn.SharedSsns:
+    """Return ``shared_ssn.find_shared_ssns`` of the records, a part of the SSNs at a time.
+
+    The analysis looks at one SSN's records and its holder's own records at a time, so
+    the SSNs are dealt into parts of some ``part_size`` records each (by a hash of the
+    number) and the parts' findings stacked: the same identities and flags; cannot-link
+    tokens are renumbered apart (a token is only a label, paired with its negative).
+    """
+    ssn = pl.col("ssn")
+    grouped = frame.filter(ssn.is_not_null() & (pl.len().over("ssn") > 1)).select(
+        "rid", "ssn", "source", "birth_date", "family_phon"
+    )
+    parts = max(1, -(-grouped.height // max(part_size, 1)))
+    part = grouped.get_column("ssn").hash(seed=0) % parts
+    found = []
+    for k in range(parts):
+        mine = grouped.filter(part == k)
+        found.append(shared_ssn.find_shared_ssns(con, _shared_ssn_input(con, frame, mine)))
+        del mine
+    if len(found) == 1:
+        return found[0]
+    cannot, offset = [], 0
+    for one in found:
+        tokens = one.cannot.get_column("token")
+        cannot.append(
+            one.cannot.with_columns(
+                (tokens.abs() + offset).cast(pl.Int64) * tokens.sign().cast(pl.Int64)
+            )
+        )
+        top = one.cannot.select(pl.col("token").abs().max()).item() if tokens.len() else 0
+        offset += int(top or 0)
+    return shared_ssn.SharedSsns(
+        identity=pl.concat([one.identity for one in found]).sort("rid"),
+        cannot=pl.concat(cannot).unique().sort("rid", "token"),
+        flags=pl.concat([one.flags for one in found]).sort("value"),
+    )
+
+
+def _shared_ssn_input(
+    con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, grouped: pl.DataFrame
+) -> pl.DataFrame:
+    """Return the records the shared-SSN analysis of ``grouped``'s SSNs reads, as it reads them.
+
+    ``grouped``: the records of some SSNs carried twice or more (all the records of
+    each). With them come the records sharing a birth date and a surname sound with
+    such an SSN's Numident holder (the holder's own records), their SSN left out (it
+    is not one analysed here); the normalised name and address columns come back from
+    ``INPUT_TABLE``. The analysis of these records is that of all of them: it looks at
+    no other.
+    """
+    holder_keys = (
+        grouped.filter(pl.col("source") == shared_ssn.NUMIDENT)
+        .select("birth_date", "family_phon")
+        .unique()
+    )
+    matched = frame.join(holder_keys, on=["birth_date", "family_phon"], how="semi")
+    rids = pl.concat([grouped.select("rid"), matched.select("rid")]).unique()
+    fetched = [c for c in shared_ssn.USED if c not in frame.columns]
+    con.register("engine_shared_rids", rids.to_arrow())
+    try:
+        normalised: pl.DataFrame = con.sql(
+            f"SELECT unique_id AS rid, {', '.join(fetched)} FROM {INPUT_TABLE}"
+            " WHERE unique_id IN (SELECT rid FROM engine_shared_rids)"
+        ).pl()
+    finally:
+        con.unregister("engine_shared_rids")
+    own = [c for c in shared_ssn.USED if c in frame.columns]
+    analysed = pl.col("rid").is_in(grouped.get_column("rid").implode())
+    return (
+        frame.select(own)
+        .join(normalised, on="rid", how="inner")
+        .sort("rid")
+        .with_columns(pl.when(analysed).then(pl.col("ssn")).alias("ssn"))
+        .select(shared_ssn.USED)
+    )
+
+
+def _reviewer_rids(
+    frame: pl.DataFrame, pairs: tuple[tuple[str, str], ...]
+) -> list[tuple[int, int]]:
+    """Return reviewers' pairs of ``unique_id`` as row indices (``reviewer_pairs``).
+
+    Only the judged records are looked up: a map of every ``unique_id`` would cost
+    gigabytes at ten million records.
+    """
+    if not pairs:
+        return []
+    named = pl.Series("unique_id", sorted({u for pair in pairs for u in pair}), dtype=pl.Utf8)
+    found = frame.filter(pl.col("unique_id").is_in(named.implode())).select("unique_id", "rid")
+    rid_of = dict(found.iter_rows())
+    return cluster_keys.reviewer_pairs(pairs, rid_of)
+
+
+def _keep(
+    con: duckdb.DuckDBPyConnection, edges: dict[str, np.ndarray], outcome: Clustering
+) -> None:
+    """Create ``engine_kept``: the scored links that made unions, with their weights."""
     positions = np.asarray(outcome.kept, dtype=np.int64)
     kept = pl.DataFrame(
         {"rid_l": edges["rid_l"][positions], "rid_r": edges["rid_r"][positions]},
@@ -459,23 +627,33 @@ def _kept_weights(
     finally:
         con.unregister("engine_kept_arrow")
     con.execute("DROP TABLE engine_scored")
-    levels = explain.level_columns(con, "engine_kept", INPUT_TABLE)
-    weights: pl.DataFrame = con.sql("SELECT * FROM engine_kept").pl()
-    return weights.join(levels, on=["rid_l", "rid_r"], how="inner").sort("rid_l", "rid_r")
 
 
 def _links(
+    con: duckdb.DuckDBPyConnection,
     frame: pl.DataFrame,
-    kept: pl.DataFrame,
     must_unions: list[tuple[int, int]],
     prior_weight: float,
 ) -> pl.DataFrame:
-    """Return the kept links (``LINK_COLUMNS``) with their explanations."""
+    """Return the kept links (``LINK_COLUMNS``) with their explanations.
+
+    The kept links' weights and levels (``explain.level_sql``) stream from DuckDB in
+    record order, ``CHUNK`` at a time: only the explained links accumulate.
+    """
     display = frame.select("rid", "unique_id", *explain.DISPLAY_INPUTS)
-    found = [
-        explain.explained_links(kept.slice(start, CHUNK), display, prior_weight)
-        for start in range(0, kept.height, CHUNK)
-    ]
+    query = (
+        f"SELECT k.*, v.* EXCLUDE (rid_l, rid_r) FROM engine_kept k"
+        f" JOIN ({explain.level_sql(con, 'engine_kept', INPUT_TABLE)}) v"
+        " ON v.rid_l = k.rid_l AND v.rid_r = k.rid_r ORDER BY k.rid_l, k.rid_r"
+    )
+    found = []
+    for batch in con.sql(query).to_arrow_reader(CHUNK):
+        chunk = pl.from_arrow(batch)
+        assert isinstance(chunk, pl.DataFrame)
+        # ``rid`` is the row index: the chunk's records are gathered, not hash-joined.
+        rids = pl.concat([chunk.get_column("rid_l"), chunk.get_column("rid_r")]).unique()
+        shown = display.gather(rids)
+        found.append(explain.explained_links(chunk, shown, prior_weight))
     if must_unions:
         uid = frame.get_column("unique_id")
         judged = pl.DataFrame(
@@ -488,7 +666,8 @@ def _links(
         found.append(explain.judged_links(judged, prior_weight, JUDGED_WEIGHT))
     if not found:
         return pl.DataFrame(schema=explain.LINK_SCHEMA)
-    return pl.concat(found).select(LINK_COLUMNS)
+    # Not rechunked: one contiguous copy of every explanation would double the peak.
+    return pl.concat(found, rechunk=False).select(LINK_COLUMNS)
 
 
 def _clusters(frame: pl.DataFrame, root: list[int]) -> pl.DataFrame:

@@ -51,9 +51,14 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 SPARK_DIALECT = "spark"
-# Splink caches its intermediate tables in Spark's memory (persist), not in parquet files
-# under the checkpoint folder: a run's tables are dropped when it ends.
-BREAK_LINEAGE = "persist"
+# Splink writes its intermediate tables as parquet under the session's checkpoint folder
+# and reads them back: that cuts each table's logical plan. With ``persist`` the cached
+# data is reused but every later query is still planned over the whole lineage (the
+# comparisons' large CASE expressions), and planning dominated: one EM iteration took
+# minutes on a 100,000-person world, and a 1,000-person world resolved in 787 s against
+# 148 s with parquet (docs/benchmarks.md). A run deletes the files it wrote when it ends.
+BREAK_LINEAGE = "parquet"
+SPLINK_PREFIX = "__splink__"
 
 
 @dataclass
@@ -78,10 +83,12 @@ class SplinkSparkBackend(SplinkBackend):
     def _train(self, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         """Return the model trained by Splink on Spark, in DuckDB's SQL (as stored)."""
         api = self._api(con, restricted=False)
+        before = _checkpoint_entries(api.spark)
         try:
             model = train_model(con, api, INPUT_TABLE, self.training)
         finally:
             _drop_spark_tables(api.spark, (INPUT_TABLE,))
+            _delete_checkpoints(api.spark, before)
         return comparisons.model_in_dialect(model, "duckdb")
 
     def _predict(
@@ -96,6 +103,7 @@ class SplinkSparkBackend(SplinkBackend):
         """Create ``engine_predict`` in DuckDB from the pairs Splink scored on Spark."""
         mark = time.perf_counter()
         api = self._api(con, restricted=restricted)
+        before = _checkpoint_entries(api.spark)
         views = (INPUT_TABLE, NEW_TABLE, BLOCKED_TABLE)
         try:
             blocked = api.spark.sql(blocking_sql(SPARK_DIALECT, restricted))
@@ -112,6 +120,7 @@ class SplinkSparkBackend(SplinkBackend):
                 con.unregister("engine_predict_arrow")
         finally:
             _drop_spark_tables(api.spark, views)
+            _delete_checkpoints(api.spark, before)
         clock["predict"] = time.perf_counter() - mark
         return int(candidates)
 
@@ -123,3 +132,39 @@ def _drop_spark_tables(spark: SparkSession, views: tuple[str, ...]) -> None:
         if name in views or name.startswith("__splink__"):
             spark.catalog.uncacheTable(name)
             spark.catalog.dropTempView(name)
+
+
+def _checkpoint_folder(spark: SparkSession) -> tuple[Any, Any] | None:
+    """Return the checkpoint folder as (Hadoop file system, path), or None when unset."""
+    context = spark.sparkContext._jsc.sc()
+    folder = context.getCheckpointDir()
+    if folder.isEmpty():
+        return None
+    path = spark.sparkContext._jvm.org.apache.hadoop.fs.Path(folder.get())  # type: ignore[union-attr]
+    return path.getFileSystem(context.hadoopConfiguration()), path
+
+
+def _checkpoint_entries(spark: SparkSession) -> set[str]:
+    """Return the names of the tables Splink has written under the checkpoint folder."""
+    found = _checkpoint_folder(spark)
+    if found is None:
+        return set()
+    fs, path = found
+    if not fs.exists(path):
+        return set()
+    names = {status.getPath().getName() for status in fs.listStatus(path)}
+    return {name for name in names if name.startswith(SPLINK_PREFIX)}
+
+
+def _delete_checkpoints(spark: SparkSession, before: set[str]) -> None:
+    """Delete the tables Splink wrote under the checkpoint folder since ``before``.
+
+    Works on whatever file system the folder is on (local, HDFS, an object store), through
+    Hadoop's own file system API, as Spark wrote them.
+    """
+    found = _checkpoint_folder(spark)
+    if found is None:
+        return
+    fs, path = found
+    for name in _checkpoint_entries(spark) - before:
+        fs.delete(spark.sparkContext._jvm.org.apache.hadoop.fs.Path(path, name), True)  # type: ignore[union-attr]

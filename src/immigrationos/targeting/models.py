@@ -113,6 +113,15 @@ class Lead(Base):
 LEAD_RANK = func.coalesce(Lead.score, literal_column("-1"))
 Index("ix_leads_rank", LEAD_RANK.desc(), Lead.lead_id)
 Index("ix_leads_state_rank", Lead.state, LEAD_RANK.desc(), Lead.lead_id)
+# The queue's evidence read (``service.queue_evidence``: every current lead's ID and
+# evidence) from the index alone, never the wide rows (migration 0025; docs/storage.md).
+Index(
+    "ix_leads_current_evidence",
+    Lead.lead_id,
+    postgresql_include=["evidence"],
+    postgresql_where=Lead.retired_at.is_(None),
+    sqlite_where=Lead.retired_at.is_(None),
+)
 
 
 class LeadEvent(Base):

@@ -16,6 +16,7 @@ from immigrationos.db.engine import session_scope
 from immigrationos.policy import engine as policy_engine
 from immigrationos.policy.context import Decision
 from immigrationos.targeting import access, flows
+from immigrationos.targeting.leads import evidence_sources
 from immigrationos.targeting.models import Lead, TargetingRun
 
 from .conftest import HOME_OFFICE, OTHER_OFFICE, Api, SignedInUser
@@ -323,6 +324,7 @@ def _queue_world(api: Api) -> list[dict[str, Any]]:
                 "violations": json.dumps(["OVERSTAY"]),
                 "safeguards": "[]",
                 "evidence": json.dumps(_evidence(n)),
+                "evidence_sources": evidence_sources(_evidence(n)),
                 "evaluation": "{}",
                 "policy_version": "v",
                 "policy_sha256": "0" * 64,

@@ -7,6 +7,7 @@ PostgreSQL only. The module owns a database of its own (it downgrades and upgrad
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +21,7 @@ from immigrationos.audit import service as audit_service
 from immigrationos.audit.models import AUDIT_PARTITION_EVENTS, GENESIS_HASH
 from immigrationos.db.engine import alembic_config, session_scope
 from immigrationos.sources.contract import SOURCE_NAMES
+from immigrationos.targeting.models import TargetingRun
 
 pytestmark = pytest.mark.postgres
 
@@ -227,19 +229,60 @@ def test_an_event_written_before_seq_1_is_stored_for_the_verification_to_find(
         assert not audit_service.verify(session=session).ok
 
 
-def test_the_queue_reads_current_evidence_from_its_covering_index(pg: Engine) -> None:
+def _old_lead(engine: Engine, lead_id: str, evidence: list[str]) -> None:
+    """Write a lead as a database at 0024 holds it (no ``evidence_sources`` yet)."""
+    now = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+    with session_scope(engine) as session:
+        if session.get(TargetingRun, "run-0024") is None:
+            session.add(
+                TargetingRun(
+                    id="run-0024", started_at=now, as_of=now.date(), run_by="test",
+                    status="COMPLETED", policy_version="v", policy_sha256="0" * 64,
+                )
+            )  # fmt: skip
+            session.commit()
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO leads (lead_id, person_id, state, violations, safeguards, "
+                "evidence, evaluation, policy_version, policy_sha256, as_of, created_run, "
+                "updated_run, created_at, updated_at) VALUES (:id, 'P0000000001', 'OPEN', "
+                "'[]', '[]', :evidence, '{}', 'v', :sha, :day, 'run-0024', 'run-0024', "
+                ":now, :now)"
+            ),
+            {"id": lead_id, "evidence": json.dumps(evidence), "sha": "0" * 64,
+             "day": now.date(), "now": now},
+        )  # fmt: skip
+
+
+def test_the_upgrade_fills_each_leads_evidence_sources(pg: Engine) -> None:
+    try:
+        _alembic(pg, "downgrade", "0024")
+        _old_lead(pg, "L0000000001", ["ssa_numident:N1", "irs_w2:W1", "irs_w2:W2"])
+        _old_lead(pg, "L0000000002", [])
+    finally:
+        _alembic(pg, "upgrade", "head")
+    found = dict(_rows(pg, "SELECT lead_id, evidence_sources FROM leads ORDER BY lead_id"))
+    assert found == {"L0000000001": '["irs_w2","ssa_numident"]', "L0000000002": "[]"}
+    with pg.begin() as conn:
+        conn.execute(text("DELETE FROM leads"))
+
+
+def test_the_queue_counts_current_leads_by_source_set_from_its_index(pg: Engine) -> None:
     found = _rows(
-        pg, "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_leads_current_evidence'"
+        pg, "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_leads_current_sources'"
     )
     assert len(found) == 1
-    definition = str(found[0][0])
-    assert "(lead_id) INCLUDE (evidence) WHERE (retired_at IS NULL)" in definition
+    assert "(evidence_sources) WHERE (retired_at IS NULL)" in str(found[0][0])
     with pg.connect() as conn:
         conn.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(
             str(row[0])
             for row in conn.execute(
-                text("EXPLAIN SELECT lead_id, evidence FROM leads WHERE retired_at IS NULL")
+                text(
+                    "EXPLAIN SELECT evidence_sources, count(*) FROM leads "
+                    "WHERE retired_at IS NULL GROUP BY evidence_sources"
+                )
             )
         )
-    assert "Index Only Scan using ix_leads_current_evidence" in plan
+    assert "Index Only Scan using ix_leads_current_sources" in plan

@@ -424,11 +424,11 @@ def list_leads(
     is not served, not counted in ``total`` and takes no place in the offsets (a page is
     ``limit`` servable leads after ``offset`` servable ones); the audit event counts it.
 
-    Cost: which leads are left out depends on each one's evidence, so ``total`` reads
-    ``lead_id`` and ``evidence`` of every lead of the queue (one unordered scan of two
-    short columns; never the evaluation). The page itself is read in SQL order with
-    LIMIT/OFFSET, summary columns only; when the purpose leaves leads out, it is read in
-    growing chunks from the head of the queue, skipping them (``_servable_page``).
+    Cost: which leads are left out depends only on the sources of each one's evidence,
+    so the queue is counted by source set in SQL (``service.queue_source_sets``: one
+    ``GROUP BY`` of a few dozen rows, whatever the number of leads), and the page is read
+    in SQL order with LIMIT/OFFSET, the left-out source sets excluded in the same query,
+    summary columns only.
     """
     ctx = lawful.use_context(session, principal, purpose, action="leads.list")
     where = targeting_service.QueueFilter(
@@ -437,22 +437,19 @@ def list_leads(
         violation=violation,
         offices=_offices(principal, field_office),
     )
-    evidence = {
-        lead_id: json.loads(refs)
-        for lead_id, refs in targeting_service.queue_evidence(session=session, where=where)
-    }
-    refused = _refused(_decisions(ctx, {_source(r) for refs in evidence.values() for r in refs}))
-    left_out = (
-        {
-            lead_id
-            for lead_id, refs in evidence.items()
-            if refs and all(_source(r) in refused for r in refs)
-        }
-        if refused
-        else set()
+    counts = dict(targeting_service.queue_source_sets(session=session, where=where))
+    source_sets = {key: json.loads(key) for key in counts}
+    refused = _refused(_decisions(ctx, {s for found in source_sets.values() for s in found}))
+    left_out = sorted(
+        key
+        for key, found in source_sets.items()
+        if refused and found and all(source in refused for source in found)
     )
-    total = len(evidence) - len(left_out)
-    sliced = _servable_page(session, where, page, left_out)
+    hidden = sum(counts[key] for key in left_out)
+    total = sum(counts.values()) - hidden
+    sliced = targeting_service.queue_page(
+        session=session, where=where, offset=page.offset, limit=page.limit, excluding=left_out
+    )
     audit(
         session,
         principal,
@@ -462,7 +459,7 @@ def list_leads(
         details={
             "filters": _filters(state, violation, priority, field_office),
             "returned": [lead.lead_id for lead in sliced],
-            "left_out": len(left_out),
+            "left_out": hidden,
         },
     )
     session.commit()
@@ -492,38 +489,3 @@ def _filters(
     if field_office is not None:
         found["field_office"] = field_office
     return found
-
-
-def _servable_page(
-    session: Session,
-    where: targeting_service.QueueFilter,
-    page: PageParams,
-    left_out: set[str],
-) -> list[Lead]:
-    """Return the ``page.limit`` servable leads after ``page.offset`` servable ones.
-
-    With nothing left out, that is the SQL page itself. Otherwise left-out leads may sit
-    anywhere before the page, so the queue is read from its head in chunks (at most twice
-    what is still missing, never more rows than could still be needed) until the page is
-    full or the queue ends: a deep page costs a scan of the summary columns before it.
-    """
-    if not left_out:
-        return targeting_service.queue_page(
-            session=session, where=where, offset=page.offset, limit=page.limit
-        )
-    shown: list[Lead] = []
-    skip, start, seen = page.offset, 0, 0
-    while True:
-        missing = skip + page.limit - len(shown)
-        size = missing + min(missing, len(left_out) - seen)
-        chunk = targeting_service.queue_page(session=session, where=where, offset=start, limit=size)
-        for lead in chunk:
-            if lead.lead_id in left_out:
-                seen += 1
-            elif skip:
-                skip -= 1
-            elif len(shown) < page.limit:
-                shown.append(lead)
-        if len(shown) == page.limit or len(chunk) < size:
-            return shown
-        start += size

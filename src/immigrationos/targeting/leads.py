@@ -47,6 +47,11 @@ def evidence_of(evaluation: Evaluation) -> list[str]:
     return list(dict.fromkeys(ref for f in evaluation.findings for ref in f.evidence))
 
 
+def evidence_sources(evidence: Sequence[str]) -> str:
+    """Return the distinct sources of ``source:record_id`` refs as a sorted JSON list."""
+    return canon(sorted({ref.partition(":")[0] for ref in evidence}))
+
+
 def mint_lead_id(person_id: str, taken: set[str]) -> str:
     """Return a new lead ID for a person: ``L`` and the person ID's ten characters if free."""
     first = "L" + person_id[1:]
@@ -99,6 +104,7 @@ def lead_values(
         "violations": canon(list(evaluation.violations)),
         "safeguards": canon(fired_safeguards(evaluation)),
         "evidence": canon(evidence_of(evaluation)),
+        "evidence_sources": evidence_sources(evidence_of(evaluation)),
         "evaluation": evaluation.to_json(),
         "policy_version": evaluation.policy_version,
         "policy_sha256": evaluation.policy_sha256,

@@ -93,6 +93,9 @@ class Lead(Base):
     violations: Mapped[str] = mapped_column(Text)  # JSON list
     safeguards: Mapped[str] = mapped_column(Text)  # JSON list of those that fired
     evidence: Mapped[str] = mapped_column(Text)  # JSON list of "source:record_id"
+    # The distinct sources of ``evidence``, a sorted JSON list: the queue decides by them,
+    # in SQL, which leads a purpose may be served (migration 0025).
+    evidence_sources: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     evaluation: Mapped[str] = mapped_column(Text)  # Evaluation.to_json()
     policy_version: Mapped[str] = mapped_column(String(100))
     policy_sha256: Mapped[str] = mapped_column(String(64))
@@ -113,12 +116,10 @@ class Lead(Base):
 LEAD_RANK = func.coalesce(Lead.score, literal_column("-1"))
 Index("ix_leads_rank", LEAD_RANK.desc(), Lead.lead_id)
 Index("ix_leads_state_rank", Lead.state, LEAD_RANK.desc(), Lead.lead_id)
-# The queue's evidence read (``service.queue_evidence``: every current lead's ID and
-# evidence) from the index alone, never the wide rows (migration 0025; docs/storage.md).
+# The queue's count of current leads by evidence sources, from the index alone (0025).
 Index(
-    "ix_leads_current_evidence",
-    Lead.lead_id,
-    postgresql_include=["evidence"],
+    "ix_leads_current_sources",
+    Lead.evidence_sources,
     postgresql_where=Lead.retired_at.is_(None),
     sqlite_where=Lead.retired_at.is_(None),
 )

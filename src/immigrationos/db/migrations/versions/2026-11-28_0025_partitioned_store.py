@@ -21,10 +21,12 @@ PostgreSQL only; SQLite (the embedded default) is left as it is.
   partition and is refused: the ingest only accepts contract sources, so such a row is a
   defect; a new contract source needs a migration adding its partition.
 
-- ``leads`` stays a plain table (foreign keys point at it, a lead changes state): a partial
-  covering index ``ix_leads_current_evidence`` (``lead_id`` INCLUDE ``evidence``, current
-  leads only) serves the queue's read of every current lead's evidence from the index
-  alone (both dialects; SQLite has no INCLUDE, the index is on ``lead_id`` alone there).
+- ``leads`` stays a plain table (foreign keys point at it, a lead changes state). It gains
+  ``evidence_sources``: the distinct sources of its evidence, a sorted JSON list (both
+  dialects; filled here from ``evidence``, then by every write of a lead). The queue
+  decides which leads a purpose may be served by source set, in SQL: a ``GROUP BY`` over
+  the partial index ``ix_leads_current_sources`` (current leads only) instead of reading
+  and parsing every current lead's evidence.
 
 Rows are kept: each table is renamed, its partitioned successor created, the rows copied,
 the old table dropped, then the keys, indexes and triggers created again. The downgrade
@@ -32,6 +34,8 @@ does the same in reverse, back to plain tables.
 """
 
 from __future__ import annotations
+
+import json
 
 import sqlalchemy as sa
 from alembic import op
@@ -213,14 +217,43 @@ def _plain_record_versions() -> None:
     )
 
 
+def _fill_evidence_sources() -> None:
+    """Set each lead's ``evidence_sources`` from its evidence (``source:record_id`` refs)."""
+    bind = op.get_bind()
+    leads = sa.table(
+        "leads", sa.column("lead_id"), sa.column("evidence"), sa.column("evidence_sources")
+    )
+    rows = bind.execute(sa.select(leads.c.lead_id, leads.c.evidence)).all()
+    values = [
+        {
+            "id": lead_id,
+            "sources": json.dumps(
+                sorted({ref.partition(":")[0] for ref in json.loads(evidence)}),
+                separators=(",", ":"),
+            ),
+        }
+        for lead_id, evidence in rows
+    ]
+    update = (
+        sa.update(leads)
+        .where(leads.c.lead_id == sa.bindparam("id"))
+        .values(evidence_sources=sa.bindparam("sources"))
+    )
+    for start in range(0, len(values), 10_000):
+        bind.execute(update, values[start : start + 10_000])
+
+
 def upgrade() -> None:
-    """Partition audit_events and record_versions on PostgreSQL; index the queue's read."""
+    """Partition audit_events and record_versions on PostgreSQL; leads' evidence sources."""
+    op.add_column(
+        "leads", sa.Column("evidence_sources", sa.Text(), nullable=False, server_default="[]")
+    )
+    _fill_evidence_sources()
     current = sa.text("retired_at IS NULL")
     op.create_index(
-        "ix_leads_current_evidence",
+        "ix_leads_current_sources",
         "leads",
-        ["lead_id"],
-        postgresql_include=["evidence"],
+        ["evidence_sources"],
         postgresql_where=current,
         sqlite_where=current,
     )
@@ -231,8 +264,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Turn both tables back into plain tables, every row kept; drop the queue's index."""
+    """Turn both tables back into plain tables, every row kept; drop the evidence sources."""
     if _postgres():
         _plain_record_versions()
         _plain_audit_events()
-    op.drop_index("ix_leads_current_evidence", table_name="leads")
+    op.drop_index("ix_leads_current_sources", table_name="leads")
+    with op.batch_alter_table("leads") as batch:
+        batch.drop_column("evidence_sources")

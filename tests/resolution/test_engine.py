@@ -37,7 +37,7 @@ from immigrationos.resolution.result import (
     LINK_COLUMNS,
     ResolutionResult,
 )
-from immigrationos.resolution.splink_backend import SplinkDuckDBBackend
+from immigrationos.resolution.splink_backend import SplinkBackend, SplinkDuckDBBackend
 from immigrationos.sources.contract import PERSON_SOURCES, SOURCES, Kind
 from immigrationos.synth.world import generate_world
 
@@ -255,3 +255,11 @@ def test_loading_and_shared_ssns_in_small_parts_change_nothing() -> None:
         first.links.sort("unique_id_l", "unique_id_r")
     )
     assert chunked.flags.equals(first.flags)
+
+
+def test_the_shared_splink_base_is_not_a_backend_by_itself() -> None:
+    """Training and scoring are each engine's own: the base class leaves them abstract."""
+    with pytest.raises(TypeError, match=r"abstract"):
+        SplinkBackend()  # type: ignore[abstract]
+    assert {"_train", "_predict"} <= SplinkBackend.__abstractmethods__
+    assert not SplinkDuckDBBackend.__abstractmethods__

@@ -133,7 +133,9 @@ def _check_entry(
         )  # fmt: skip
     signed_at = _utc(document.signed_at or now)
     served_at = _utc(data.served_at)
-    if served_at < signed_at:
+    # A time of service is given to the minute (the page's field): service in the very
+    # minute of signing is not before it.
+    if served_at < signed_at.replace(second=0, microsecond=0):
         raise DocumentError(
             422, "served-before-signed",
             f"served_at {served_at:%Y-%m-%d %H:%M} UTC is before {document.number} was signed "

@@ -19,6 +19,7 @@ One run, in memory (DuckDB's share capped by ``memory_limit``, spilled beyond it
 
 from __future__ import annotations
 
+import abc
 import logging
 import math
 import tempfile
@@ -77,7 +78,7 @@ def probability_to_weight(probability: float) -> float:
 
 
 @dataclass
-class SplinkBackend:
+class SplinkBackend(abc.ABC):
     """Splink 5 with the engine's post-processing on an in-memory DuckDB (module docstring).
 
     A subclass trains and scores (``_train``, ``_predict``), on whichever engine it
@@ -231,10 +232,11 @@ class SplinkBackend:
         prior = float(model["probability_two_random_records_match"])
         return int(count), candidates, probability_to_weight(prior), model
 
+    @abc.abstractmethod
     def _train(self, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         """Return the model trained on ``INPUT_TABLE`` (in DuckDB's SQL, as stored)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _predict(
         self,
         con: duckdb.DuckDBPyConnection,
@@ -250,7 +252,6 @@ class SplinkBackend:
         only the pairs with a record of ``NEW_TABLE``. Sets ``clock`` block and predict;
         returns how many candidate pairs were compared.
         """
-        raise NotImplementedError
 
 
 @dataclass

@@ -269,5 +269,7 @@ def downgrade() -> None:
         _plain_record_versions()
         _plain_audit_events()
     op.drop_index("ix_leads_current_sources", table_name="leads")
-    with op.batch_alter_table("leads") as batch:
-        batch.drop_column("evidence_sources")
+    # Not batch mode: on SQLite that rebuilds the table and loses its expression indexes
+    # (ix_leads_rank, ix_leads_state_rank), which 0011's downgrade then cannot drop.
+    # SQLite drops a column in place since 3.35.
+    op.execute("ALTER TABLE leads DROP COLUMN evidence_sources")

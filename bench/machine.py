@@ -47,3 +47,36 @@ def header(title: str) -> None:
     print(f"== {title}")
     print(f"commit:  {commit()}")
     print(f"machine: {machine()}")
+
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def tree_rss(root: int | None = None) -> int:
+    """Return the resident memory of a process and all its descendants, in bytes.
+
+    ``root`` defaults to this process: with Spark, its JVM and the JVM's Python workers
+    are descendants, and count.
+    """
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as handle:
+                stat = handle.read()
+            with open(f"/proc/{entry.name}/statm") as handle:
+                pages = int(handle.read().split()[1])
+        except OSError:
+            continue
+        pid = int(entry.name)
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = pages * PAGE
+    total, todo = 0, [os.getpid() if root is None else root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, ()))
+    return total

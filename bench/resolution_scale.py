@@ -5,12 +5,17 @@ cached by ``bench/resolution.py``'s ``world_dataset``) is scaled to N records (i
 ``scaled``: copies into new populations, names kept) or, with ``N = 0``, taken as it
 is; then ``engine.normalized`` and the DuckDB backend's ``resolve`` run (together they
 are ``engine.resolve_frame``), with DuckDB at ``--threads`` threads and its
-``--memory-limit``. RSS is sampled every 20 ms and split by the backend's own stage
-clock (``stats['seconds_*']``). Prints per stage seconds and peak RSS, candidate pairs,
+``--memory-limit``, scoring ``--predict-part`` candidate pairs at a time; with
+``--engine spark`` the Spark backend trains and scores instead (``IMOS_SPARK_MASTER``,
+``local[*]`` by default). RSS (this process and its descendants: Spark's JVM and its
+workers) is sampled every 20 ms and split by the backend's own stage clock
+(``stats['seconds_*']``). Prints per stage seconds and peak RSS, candidate pairs,
 comparisons per second per thread, links, clusters, pairwise P/R/F1. Measures, never
 asserts.
 
     nice -n 5 .venv/bin/python bench/resolution_scale.py --records 1000000 3000000
+    nice -n 5 .venv/bin/python bench/resolution_scale.py --records 10000000 --memory-limit 6GB
+    IMOS_SPARK_MASTER='local[2]' .venv/bin/python bench/resolution_scale.py --engine spark
     nice -n 5 .venv/bin/python bench/resolution_scale.py --persons 100000 --records 0 \\
         --save /tmp/run-a          # write clusters and links, to compare two versions
     .venv/bin/python bench/resolution_scale.py --compare /tmp/run-a /tmp/run-b
@@ -23,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import sys
 import threading
 import time
@@ -34,7 +38,8 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).parent))
 from immigrationos.resolution import engine, metrics
 from immigrationos.resolution.splink_backend import SplinkDuckDBBackend
-from machine import header
+from immigrationos.resolution.splink_spark import SplinkSparkBackend
+from machine import header, tree_rss
 from resolution import Dataset, scaled, world_dataset
 
 # The backend's clock, in the order its stages run.
@@ -43,8 +48,7 @@ GIB = 2**30
 
 
 def _rss() -> int:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    return tree_rss()
 
 
 class Sampler:
@@ -78,11 +82,13 @@ def run_one(data: Dataset, args: argparse.Namespace, save: Path | None) -> None:
     """Resolve one data set and print its figures."""
     gc.collect()
     threads = args.threads
-    backend = SplinkDuckDBBackend(
+    kind = SplinkSparkBackend if args.engine == "spark" else SplinkDuckDBBackend
+    backend = kind(
         threads=threads,
         memory_limit=args.memory_limit,
         load_chunk=args.load_chunk,
         shared_ssn_part=args.shared_ssn_part,
+        predict_part=args.predict_part,
     )
     with Sampler() as sampler:
         t0 = time.perf_counter()
@@ -101,7 +107,8 @@ def run_one(data: Dataset, args: argparse.Namespace, save: Path | None) -> None:
         t2 = time.perf_counter()
     t1 = t2 - result.stats["seconds_total"]
     stats = result.stats
-    print(f"\n== {data.name}: {data.frame.height:,} records, DuckDB {threads} threads")
+    engine_name = f"DuckDB {threads} threads" if args.engine == "duckdb" else "Spark"
+    print(f"\n== {data.name}: {data.frame.height:,} records, {engine_name}")
     print(f"  RSS before: {start_rss / GIB:.2f} GiB (the input frame and the bench)")
     print(f"  {'stage':<12} {'seconds':>8} {'peak RSS':>10}")
     mark = t1
@@ -127,7 +134,7 @@ def run_one(data: Dataset, args: argparse.Namespace, save: Path | None) -> None:
         f"P {scores.precision:.4f} R {scores.recall:.4f} F1 {scores.f1:.4f}"
     )
     print(
-        f"RESULT | {data.frame.height:,} | {t2 - t0:.0f} | {total_peak / GIB:.2f} | "
+        f"RESULT | {data.frame.height:,} | {args.engine} | {t2 - t0:.0f} | {total_peak / GIB:.2f} | "
         f"{candidates:,.0f} | {per_core:,.0f} | {scores.f1:.4f} |"
     )
     if save is not None:
@@ -172,6 +179,7 @@ def main() -> None:
         "--records", type=int, nargs="*", default=[1_000_000],
         help="scale the world to these record counts (0: the world as it is)",
     )  # fmt: skip
+    parser.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
     parser.add_argument("--threads", type=int, default=2, help="DuckDB threads")
     parser.add_argument("--memory-limit", default=SplinkDuckDBBackend.memory_limit)
     parser.add_argument(
@@ -181,6 +189,10 @@ def main() -> None:
     parser.add_argument(
         "--shared-ssn-part", type=int, default=SplinkDuckDBBackend.shared_ssn_part,
         help="records of shared SSNs analysed at a time",
+    )  # fmt: skip
+    parser.add_argument(
+        "--predict-part", type=int, default=SplinkDuckDBBackend.predict_part,
+        help="candidate pairs scored at a time (DuckDB)",
     )  # fmt: skip
     parser.add_argument("--save", type=Path, default=None, help="write the last run's frames")
     parser.add_argument("--compare", type=Path, nargs=2, default=None)

@@ -36,40 +36,8 @@ from immigrationos.resolution import metrics
 from immigrationos.resolution.engine import resolve_frame
 from immigrationos.resolution.result import ResolutionResult
 from immigrationos.spark.session import spark_session, stop_spark
-from machine import header
+from machine import header, tree_rss
 from resolution import world_dataset
-
-PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def _rss(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/statm") as fh:
-            return int(fh.read().split()[1]) * PAGE
-    except OSError:
-        return 0
-
-
-def _children(pid: int) -> list[int]:
-    """Return the pids whose parent is ``pid`` (the JVM PySpark starts is one)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(entry))
-    return found
-
-
-def _tree_rss() -> int:
-    """Return the RSS of this process and its children (the Spark JVM)."""
-    me = os.getpid()
-    return _rss(me) + sum(_rss(child) for child in _children(me))
 
 
 @dataclass
@@ -82,13 +50,13 @@ class Meter:
 
     def _sample(self) -> None:
         while not self._stop.wait(0.1):
-            self.peak_rss = max(self.peak_rss, _tree_rss())
+            self.peak_rss = max(self.peak_rss, tree_rss())
 
 
 @contextmanager
 def measured() -> Iterator[Meter]:
     """Measure the wall time and peak RSS (with the JVM) of the block."""
-    meter = Meter(peak_rss=_tree_rss())
+    meter = Meter(peak_rss=tree_rss())
     sampler = threading.Thread(target=meter._sample, daemon=True)
     sampler.start()
     started = time.perf_counter()

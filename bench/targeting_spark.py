@@ -50,40 +50,12 @@ from immigrationos.spark.session import spark_session, stop_spark  # noqa: E402
 from immigrationos.targeting import batch  # noqa: E402
 from immigrationos.targeting import flows as targeting_flows  # noqa: E402
 from immigrationos.targeting import service as targeting_service  # noqa: E402
-from machine import header  # noqa: E402
+from machine import header, tree_rss  # noqa: E402
 from targeting import AS_OF, OPERATOR, _progress, _purpose, world_dir  # noqa: E402
 
 # Importing bench/targeting.py made a var dir of its own and pointed the settings at it.
 shutil.rmtree(targeting_bench._VAR, ignore_errors=True)
 os.environ["IMOS_VAR_DIR"] = str(_VAR)
-
-PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def _tree_rss(root: int) -> int:
-    """Return the resident memory of a process and all of its descendants, in bytes."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as handle:
-                stat = handle.read()
-            with open(f"/proc/{entry.name}/statm") as handle:
-                pages = int(handle.read().split()[1])
-        except OSError:
-            continue
-        pid = int(entry.name)
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(pid)
-        rss[pid] = pages * PAGE
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        total += rss.get(pid, 0)
-        todo.extend(children.get(pid, ()))
-    return total
 
 
 @dataclass
@@ -97,13 +69,13 @@ class TreeMeter:
 
     def _sample(self) -> None:
         while not self._stop.wait(0.1):
-            self.peak_rss = max(self.peak_rss, _tree_rss(os.getpid()))
+            self.peak_rss = max(self.peak_rss, tree_rss())
 
 
 @contextmanager
 def tree_measured() -> Iterator[TreeMeter]:
     """Measure the wall time and the process tree's peak RSS of the block."""
-    meter = TreeMeter(peak_rss=_tree_rss(os.getpid()))
+    meter = TreeMeter(peak_rss=tree_rss())
     sampler = threading.Thread(target=meter._sample, daemon=True)
     sampler.start()
     t0 = time.perf_counter()

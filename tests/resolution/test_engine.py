@@ -236,19 +236,25 @@ def test_an_address_shared_within_a_family_weighs_less_than_random_sampling_says
     assert math.log2(street["m_probability"] / street["u_probability"]) < 12.0
 
 
-def test_loading_and_shared_ssns_in_small_parts_change_nothing() -> None:
-    """Records normalised and loaded in parts, shared SSNs analysed in slices: same result.
+def test_loading_scoring_and_shared_ssns_in_small_parts_change_nothing() -> None:
+    """Records normalised and loaded in parts, pairs scored in parts, shared SSNs analysed
+    in slices: the same result.
 
     The parts are what keep a 10,000,000-record run within memory; they must not change
     a single cluster, link or flag.
     """
     frame = small_world().frame
+    first = resolved()
     parts = frame.height // 5 + 1
     assert parts < frame.height
+    pairs = int(first.stats["candidate_pairs"]) // 4 + 1
+    assert pairs < first.stats["candidate_pairs"]
     chunked = resolve_frame(
-        frame, backend=SplinkDuckDBBackend(load_chunk=parts, shared_ssn_part=parts // 2)
+        frame,
+        backend=SplinkDuckDBBackend(
+            load_chunk=parts, shared_ssn_part=parts // 2, predict_part=pairs
+        ),
     )
-    first = resolved()
     assert chunked.stats["scored_pairs"] == first.stats["scored_pairs"]
     assert chunked.clusters.sort("unique_id").equals(first.clusters.sort("unique_id"))
     assert chunked.links.sort("unique_id_l", "unique_id_r").equals(

@@ -9,7 +9,9 @@ One run, in memory (DuckDB's share capped by ``memory_limit``, spilled beyond it
    ``comparisons.PREDICTION_RULES`` at or above the threshold, keeping every
    comparison's weight (``SplinkBackend._train`` and ``_predict``: the one part a
    backend supplies, on DuckDB here, on Spark in ``splink_spark``; both hand the scored
-   pairs to DuckDB's ``engine_predict``, and everything after works on them alone);
+   pairs to DuckDB's ``engine_predict``, and everything after works on them alone; on
+   DuckDB the candidate pairs are scored ``predict_part`` at a time, so that a part's
+   joins with the records fit in memory instead of spilling tens of gigabytes);
 3. shared SSNs are found (``shared_ssn``): SSN agreement across two identities is
    neutralised, and the pairs falling below the threshold drop out;
 4. the links are clustered strongest first under the cannot-links (``cluster``);
@@ -55,8 +57,10 @@ JUDGED_WEIGHT = 30.0
 INPUT_TABLE = "engine_input"
 # The records of a new batch (incremental linking): blocking pairs each with all records.
 NEW_TABLE = "engine_new_input"
-# The candidate pairs of ``PREDICTION_RULES``, handed to Splink's predict.
+# The candidate pairs of ``PREDICTION_RULES``, handed to Splink's predict (on DuckDB a
+# part of them at a time, in ``PART_TABLE``).
 BLOCKED_TABLE = "engine_blocked"
+PART_TABLE = "engine_blocked_part"
 # Links handed to clustering, and explained, so many at a time (bounded memory).
 CHUNK = 250_000
 WEIGHT_COLUMNS: tuple[str, ...] = tuple(f"mw_{name}" for name in comparisons.COMPARISONS) + tuple(
@@ -94,6 +98,8 @@ class SplinkBackend(abc.ABC):
     load_chunk: int = 1_000_000
     # Records (of SSNs carried twice or more) analysed for shared SSNs at a time.
     shared_ssn_part: int = 1_000_000
+    # Candidate pairs scored at a time on DuckDB (``SplinkDuckDBBackend._predict``).
+    predict_part: int = 20_000_000
     # ``engine.resolve_frame`` hands this backend raw records and its ``normalizer``.
     normalizes_in_chunks = True
 
@@ -282,15 +288,64 @@ class SplinkDuckDBBackend(SplinkBackend):
         clock["block"] = time.perf_counter() - mark
         mark = time.perf_counter()
         db_api = DuckDBAPI(connection=con)
-        predictions = predict_blocked(db_api, model, threshold)
-        con.execute(
-            f"CREATE TABLE engine_predict AS SELECT {PREDICT_COLUMNS}"
-            f" FROM {predictions.physical_name}"
-        )
+        parts = max(1, math.ceil(candidates / self.predict_part))
+        if parts == 1:
+            predictions = predict_blocked(db_api, model, threshold)
+            con.execute(
+                f"CREATE TABLE engine_predict AS SELECT {PREDICT_COLUMNS}"
+                f" FROM {predictions.physical_name}"
+            )
+        else:
+            _predict_in_parts(con, db_api, model, threshold, parts)
         _drop_splink_tables(con)
         con.execute(f"DROP TABLE {BLOCKED_TABLE}")
         clock["predict"] = time.perf_counter() - mark
         return int(candidates)
+
+
+def _predict_in_parts(
+    con: duckdb.DuckDBPyConnection,
+    db_api: DuckDBAPI,
+    model: dict[str, Any],
+    threshold: float,
+    parts: int,
+) -> None:
+    """Create ``engine_predict`` from the blocked pairs scored ``parts`` parts at a time.
+
+    A pair's part is the hash of its left record id. One linker scores every part (its
+    term-frequency tables are built once); each part's predictions are kept to
+    ``PREDICT_COLUMNS`` and dropped before the next part is scored.
+    """
+    linker = _predict_linker(db_api, model)
+    for part in range(parts):
+        con.execute(
+            f"CREATE OR REPLACE TABLE {PART_TABLE} AS SELECT * FROM {BLOCKED_TABLE}"
+            f" WHERE hash(join_key_l) % {parts} = {part}"
+        )
+        linker.table_management.register_blocked_pairs_for_predict(db_api.register(PART_TABLE))
+        predictions = linker.inference.predict(
+            threshold_match_probability=threshold, warning_mode="never"
+        )
+        selected = f"SELECT {PREDICT_COLUMNS} FROM {predictions.physical_name}"
+        if part == 0:
+            con.execute(f"CREATE TABLE engine_predict AS {selected}")
+        else:
+            con.execute(f"INSERT INTO engine_predict {selected}")
+        predictions.drop_table_from_database_and_remove_from_cache()
+    con.execute(f"DROP TABLE {PART_TABLE}")
+
+
+def _predict_linker(db_api: DatabaseAPI[Any], model: dict[str, Any]) -> Linker:
+    """Return a linker scoring ``INPUT_TABLE``'s pairs under ``model``, in its engine's SQL."""
+    dialect = db_api.sql_dialect.sql_dialect_str
+    # Splink's settings validation only logs warnings, which ERROR level never shows:
+    # skipping it changes nothing but the seconds it takes to parse every comparison.
+    return Linker(
+        db_api.register(INPUT_TABLE),
+        comparisons.model_in_dialect(model, dialect),
+        log_level=logging.ERROR,
+        validate_settings=False,
+    )
 
 
 def predict_blocked(
@@ -301,15 +356,7 @@ def predict_blocked(
     ``INPUT_TABLE`` and ``BLOCKED_TABLE`` are tables (or views) of ``db_api``'s engine;
     ``model`` is written in that engine's SQL first (``comparisons.model_in_dialect``).
     """
-    dialect = db_api.sql_dialect.sql_dialect_str
-    # Splink's settings validation only logs warnings, which ERROR level never shows:
-    # skipping it changes nothing but the seconds it takes to parse every comparison.
-    linker = Linker(
-        db_api.register(INPUT_TABLE),
-        comparisons.model_in_dialect(model, dialect),
-        log_level=logging.ERROR,
-        validate_settings=False,
-    )
+    linker = _predict_linker(db_api, model)
     linker.table_management.register_blocked_pairs_for_predict(db_api.register(BLOCKED_TABLE))
     return linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
 

@@ -2,7 +2,7 @@
 
 - the prior (the probability that two random records match) from deterministic rules
   whose pairs are nearly all matches, divided by an assumed recall;
-- u by random sampling (seeded); the address's u then again among records of one
+- u by random sampling; the address's u then again among records of one
   family name (``household_u``): a family shares a home, so two records of one surname
   at one address are far likelier to be two people than two random records at it, and
   weighing the address as if it were independent of the name counts the household
@@ -13,17 +13,26 @@
 
 Parameters are rounded to ``SIGNIFICANT`` digits: DuckDB sums in parallel, and the last
 bits of a float sum depend on the order; rounding makes a run repeatable bit for bit.
+
+The samples (the records whose every pair gives u, and the records whose blocked pairs
+train each EM session) are drawn here, on DuckDB, by a hash of the record id and the seed
+(``sample_table``), and handed to the training engine whole: Splink's own samplers hash
+the id with the engine's hash function, so DuckDB and Spark drew different records and
+trained slightly different models from the same data (a few links near the threshold
+went either way; docs/scaling.md). With the samples drawn once, either engine trains the
+same model up to the rounding above.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
-from splink import Linker, block_on
+from splink import Linker, SettingsCreator, block_on
 from splink.internals.database_api import DatabaseAPI
 
 from immigrationos.resolution import comparisons
@@ -40,6 +49,10 @@ APART_DAYS = 400
 # A level seen fewer times than this in the sample keeps random sampling's u (too few
 # pairs to measure a frequency; FEBRL's independent records have no households).
 MIN_LEVEL_PAIRS = 30
+# The training samples' tables (in DuckDB, and under the same names in the engine), and
+# the resolution of the hash that draws them.
+SAMPLE_PREFIX = "engine_train_"
+SAMPLE_MODULUS = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -85,47 +98,103 @@ def _pairs(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...])
     return int(con.execute(sql).fetchall()[0][0])
 
 
+def sample_table(
+    con: duckdb.DuckDBPyConnection, table: str, name: str, proportion: float, salt: str
+) -> str:
+    """Create ``SAMPLE_PREFIX + name`` in ``con``: about ``proportion`` of ``table``'s records.
+
+    A record is in the sample when the hash of its ``unique_id`` and ``salt`` falls
+    below ``proportion`` of ``SAMPLE_MODULUS``: the same records on every run, whatever
+    engine trains on them. Returns the table's name.
+    """
+    threshold = max(1, round(min(proportion, 1.0) * SAMPLE_MODULUS))
+    sample = f"{SAMPLE_PREFIX}{name}"
+    con.execute(
+        f"CREATE OR REPLACE TABLE {sample} AS SELECT * FROM {table}"
+        f" WHERE hash(CAST(unique_id AS VARCHAR) || ':{salt}') % {SAMPLE_MODULUS} < {threshold}"
+    )
+    return sample
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+
+
+def _linker(
+    db_api: DatabaseAPI[Any], table: str, settings: dict[str, Any] | SettingsCreator
+) -> Linker:
+    # Splink's settings validation only logs warnings, which ERROR level never shows.
+    return Linker(
+        db_api.register(table), settings, log_level=logging.ERROR, validate_settings=False
+    )
+
+
 def train_model(
     con: duckdb.DuckDBPyConnection,
     db_api: DatabaseAPI[Any],
     table: str,
     options: TrainingOptions | None = None,
+    publish: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Return the trained model (Splink's settings dict) of the records in ``table``.
 
     Args:
         con: the DuckDB connection holding ``table``.
-        db_api: Splink's API over ``con`` (its term-frequency tables serve predict too).
+        db_api: Splink's API over the engine that trains (``table`` is one of its tables
+            too).
         table: the physical name of the model input (``comparisons.MODEL_COLUMNS``).
         options: sampling sizes and seed.
+        publish: makes a table of ``con`` (a training sample) a table of ``db_api``'s
+            engine under the same name; None when that engine is ``con`` itself.
 
     Returns:
         A settings dict ready for ``Linker(table, settings=...)``.
     """
     options = options or TrainingOptions()
-    # Splink's settings validation only logs warnings, which ERROR level never shows.
-    linker = Linker(
-        db_api.register(table),
-        comparisons.settings(),
-        log_level=logging.ERROR,
-        validate_settings=False,
-    )
-    linker.training.estimate_probability_two_random_records_match(
-        list(comparisons.PRIOR_RULES), recall=options.prior_recall
-    )
-    linker.training.estimate_u_using_random_sampling(
-        max_pairs=options.u_max_pairs, seed=options.seed, num_chunks=1
-    )
-    for columns in comparisons.EM_RULES:
-        # A rule few pairs meet (no SSNs in FEBRL) would train on noise: it is skipped.
-        if _pairs(con, table, columns) < EM_MIN_PAIRS:
-            continue
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on(*columns),
-            estimate_without_term_frequencies=True,
-            max_pairs=options.em_max_pairs,
+    samples: list[str] = []
+
+    def drawn(name: str, proportion: float, salt: str) -> str:
+        sample = sample_table(con, table, name, proportion, f"{salt}:{options.seed}")
+        samples.append(sample)
+        if publish is not None:
+            publish(sample)
+        return sample
+
+    try:
+        linker = _linker(db_api, table, comparisons.settings())
+        linker.training.estimate_probability_two_random_records_match(
+            list(comparisons.PRIOR_RULES), recall=options.prior_recall
         )
-    model = linker.misc.save_model_to_json()
+        model = linker.misc.save_model_to_json()
+        # u: every pair of a sample of about the records that make ``u_max_pairs`` pairs.
+        records = _count(con, table)
+        wanted = 0.5 * ((8 * options.u_max_pairs + 1) ** 0.5 + 1)
+        sample = drawn("u", wanted / max(records, 1), "u")
+        size = _count(con, sample)
+        linker = _linker(db_api, sample, model)
+        # With ``max_pairs`` above the sample's pairs, Splink compares them all.
+        linker.training.estimate_u_using_random_sampling(
+            max_pairs=float(size * size + 1), num_chunks=1
+        )
+        model = linker.misc.save_model_to_json()
+        for number, columns in enumerate(comparisons.EM_RULES):
+            pairs = _pairs(con, table, columns)
+            # A rule few pairs meet (no SSNs in FEBRL) would train on noise: it is skipped.
+            if pairs < EM_MIN_PAIRS:
+                continue
+            source = table
+            if options.em_max_pairs is not None and pairs > options.em_max_pairs:
+                # A record sample keeps about p² of the pairs a rule blocks.
+                proportion = math.sqrt(options.em_max_pairs / pairs)
+                source = drawn(f"em{number}", proportion, "em")
+            linker = _linker(db_api, source, model)
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*columns), estimate_without_term_frequencies=True
+            )
+            model = linker.misc.save_model_to_json()
+    finally:
+        for sample in samples:
+            con.execute(f"DROP TABLE IF EXISTS {sample}")
     household_u(con, table, model, options.seed)
     return tidy_model(model)
 

@@ -57,7 +57,6 @@ from immigrationos.resolution.models import PersonRecord  # noqa: E402
 from immigrationos.sources import flows as ingest_flows  # noqa: E402
 from immigrationos.spark.session import spark_session, stop_spark  # noqa: E402
 from immigrationos.targeting import flows as targeting_flows  # noqa: E402
-from immigrationos.targeting import service as targeting_service  # noqa: E402
 from machine import header  # noqa: E402
 from targeting import AS_OF, OPERATOR, _progress, _purpose, world_dir  # noqa: E402
 from targeting_spark import _copy_database, tree_measured  # noqa: E402
@@ -88,19 +87,11 @@ def _memberships(engine: Any) -> pl.DataFrame:
 
 def _open_leads(engine: Any) -> dict[str, Lead]:
     """Return each person's current OPEN lead: what the queue and the export show of it."""
-    with session_scope(engine) as session:
-        rows = targeting_service.lead_rows(session=session)
-    out: dict[str, Lead] = {}
-    for _lead_id, person_id, state, score, priority, violations, safeguards, evidence in rows:
-        if state == "OPEN":
-            out[person_id] = {
-                "score": score,
-                "priority": priority,
-                "violations": json.loads(violations),
-                "safeguards": json.loads(safeguards),
-                "evidence": json.loads(evidence),
-            }
-    return out
+    return {
+        person_id: {key: value for key, value in lead.items() if key != "state"}
+        for person_id, lead in targeting_spark._leads(engine).items()
+        if lead["state"] == "OPEN"
+    }
 
 
 def _pipeline(database: Path, lake_dir: Path, engine_name: str) -> tuple[Any, ...]:

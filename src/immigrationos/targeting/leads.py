@@ -96,6 +96,7 @@ def lead_values(
 ) -> dict[str, Any]:
     """Return the stored columns of a lead from a person's evaluation (state set)."""
     assert evaluation.state is not None
+    evidence = evidence_of(evaluation)
     return {
         "person_id": person_id,
         "state": evaluation.state.value,
@@ -103,8 +104,8 @@ def lead_values(
         "priority": priority_of(evaluation),
         "violations": canon(list(evaluation.violations)),
         "safeguards": canon(fired_safeguards(evaluation)),
-        "evidence": canon(evidence_of(evaluation)),
-        "evidence_sources": evidence_sources(evidence_of(evaluation)),
+        "evidence": canon(evidence),
+        "evidence_sources": evidence_sources(evidence),
         "evaluation": evaluation.to_json(),
         "policy_version": evaluation.policy_version,
         "policy_sha256": evaluation.policy_sha256,

@@ -325,7 +325,7 @@ def explain_slowest(engine: Engine, collected: list[tuple[float, str, Any]], top
             print(f"      {line}")
 
 
-def evidence_read(engine: Engine, runs: int) -> dict[str, list[float]]:
+def source_set_count(engine: Engine, runs: int) -> dict[str, list[float]]:
     """Time the queue's count of current leads by source set (``queue_source_sets``) with
     its partial index, and with index scans turned off."""
     found: dict[str, list[float]] = {}
@@ -450,7 +450,7 @@ def main() -> None:
         vacuum_s = vacuum_analyze(engine)
         table_sizes = sizes(engine)
         samples = measure(engine, args.requests)
-        evidence = evidence_read(engine, 20)
+        source_sets = source_set_count(engine, 20)
         versions_plan(engine)
     finally:
         engine.dispose()
@@ -470,8 +470,8 @@ def main() -> None:
     print(f"\n== server-side render, single client, {args.requests} requests each ==")
     print(f"  GET /leads (queue, 25 a page)   {_figures(samples['queue'])}")
     print(f"  GET /persons/{{id}} (a profile)   {_figures(samples['profile'])}")
-    print("\n== the queue's evidence read (every current lead), 20 runs each ==")
-    for mode, runs in evidence.items():
+    print("\n== the queue's count of current leads by source set, 20 runs each ==")
+    for mode, runs in source_sets.items():
         print(f"  {mode:<46} {_figures(runs)}")
     for name in ("queue", "profile"):
         p95 = _p(samples[name], 0.95)

@@ -24,6 +24,7 @@ Prints the time and peak memory (the whole process tree: Spark's JVM and its Pyt
 workers too) of each stage. Measures, never asserts.
 
     .venv/bin/python bench/pipeline_spark.py --persons 100000 --seed 101
+    .venv/bin/python bench/pipeline_spark.py --persons 545000 --engines duckdb   # ~3M records
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from immigrationos.db.engine import build_engine, migrate, session_scope  # noqa
 from immigrationos.resolution import metrics, resolve_flows  # noqa: E402
 from immigrationos.resolution.models import PersonRecord  # noqa: E402
 from immigrationos.sources import flows as ingest_flows  # noqa: E402
+from immigrationos.sources.contract import PERSON_SOURCES  # noqa: E402
 from immigrationos.spark.session import spark_session, stop_spark  # noqa: E402
 from immigrationos.targeting import flows as targeting_flows  # noqa: E402
 from machine import header  # noqa: E402
@@ -67,6 +69,13 @@ for other in (targeting_bench._VAR, targeting_spark._VAR):
 os.environ["IMOS_VAR_DIR"] = str(_VAR)
 
 Lead = dict[str, Any]
+ENGINES = ("duckdb", "spark")
+
+
+def _lake_records(lake_dir: Path) -> int:
+    """Return how many person records the lake holds (the contract's person sources)."""
+    files = [str(f) for s in PERSON_SOURCES for f in (lake_dir / s).rglob("*.parquet")]
+    return sum(pl.scan_parquet(f).select(pl.len()).collect().item() for f in files)
 
 
 def _memberships(engine: Any) -> pl.DataFrame:
@@ -162,6 +171,10 @@ def main() -> None:
     parser.add_argument(
         "--save", type=Path, default=None, help="write each engine's persons and OPEN leads here"
     )
+    parser.add_argument(
+        "--engines", nargs="+", choices=ENGINES, default=list(ENGINES),
+        help="the engines to run (time and memory only, no agreement, unless both)",
+    )  # fmt: skip
     args = parser.parse_args()
     header(f"the pipeline on DuckDB and on Spark — {args.persons:,} persons, seed {args.seed}")
     world = world_dir(args.persons, args.seed, args.cache)
@@ -173,34 +186,45 @@ def main() -> None:
     ingest_flows.ingest_directory(world, engine=engine, lake_dir=lake_dir, run_by="bench")
     engine.dispose()
     print(f"ingested in {time.perf_counter() - t0:.0f} s", flush=True)
-    for name in ("duckdb", "spark"):
+    print(f"person records in the lake: {_lake_records(lake_dir):,}", flush=True)
+    for name in args.engines:
         _copy_database(ingested, _VAR / f"{name}.sqlite3")
 
-    duck = _pipeline(_VAR / "duckdb.sqlite3", lake_dir, "duckdb")
+    runs: dict[str, tuple[Any, ...]] = {}
     master = get_settings().spark_master
-    with tree_measured() as start:
-        spark_session()
-    print(f"  Spark session ({master}) started in {start.seconds:.1f} s", flush=True)
-    spark = _pipeline(_VAR / "spark.sqlite3", lake_dir, "spark")
-    stop_spark()
+    start_seconds = 0.0
+    for name in args.engines:
+        if name == "spark":
+            with tree_measured() as start:
+                spark_session()
+            start_seconds = start.seconds
+            print(f"  Spark session ({master}) started in {start_seconds:.1f} s", flush=True)
+        runs[name] = _pipeline(_VAR / f"{name}.sqlite3", lake_dir, name)
+        if name == "spark":
+            stop_spark()
     if args.save is not None:
         args.save.mkdir(parents=True, exist_ok=True)
-        for name, run in (("duckdb", duck), ("spark", spark)):
+        for name, run in runs.items():
             run[0].write_parquet(args.save / f"{name}-persons.parquet")
             (args.save / f"{name}-open-leads.json").write_text(json.dumps(run[1]))
 
-    agreement = metrics.clustering_agreement(spark[0], duck[0])
-    persons, agree, same_cut = compare_leads(duck[0], duck[1], spark[0], spark[1])
     print()
     print("| engine | resolution | peak RSS | targeting | peak RSS | OPEN leads |")
     print("|---|---:|---:|---:|---:|---:|")
-    for name, run in (("DuckDB", duck), (f"Spark {master}", spark)):
+    for name, run in runs.items():
+        label = "DuckDB" if name == "duckdb" else f"Spark {master}"
         print(
-            f"| {name} | {run[2].seconds:.1f} s | {run[2].peak_rss / 2**30:.2f} GiB "
+            f"| {label} | {run[2].seconds:.1f} s | {run[2].peak_rss / 2**30:.2f} GiB "
             f"| {run[3].seconds:.1f} s | {run[3].peak_rss / 2**30:.2f} GiB | {len(run[1]):,} |"
         )
     print()
-    print(f"Spark session start-up: {start.seconds:.1f} s (in neither run's time)")
+    if len(runs) < len(ENGINES):
+        shutil.rmtree(_VAR, ignore_errors=True)
+        return
+    duck, spark = runs["duckdb"], runs["spark"]
+    print(f"Spark session start-up: {start_seconds:.1f} s (in neither run's time)")
+    agreement = metrics.clustering_agreement(spark[0], duck[0])
+    persons, agree, same_cut = compare_leads(duck[0], duck[1], spark[0], spark[1])
     print(
         f"clusterings: pairwise F1 of Spark's persons against DuckDB's {agreement.f1:.5f} "
         f"(P {agreement.precision:.5f}, R {agreement.recall:.5f}); goal >= 0.995"

@@ -31,7 +31,7 @@ RECORD_DATE_FIELDS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonRecord:
     """One source record of a person: where it comes from and its contract fields."""
 

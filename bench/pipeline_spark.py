@@ -73,7 +73,7 @@ ENGINES = ("duckdb", "spark")
 
 
 def _lake_records(lake_dir: Path) -> int:
-    """Return how many person records the lake holds (the contract's person sources)."""
+    """Return the rows of the lake's person sources (one per record after a single ingest)."""
     files = [str(f) for s in PERSON_SOURCES for f in (lake_dir / s).rglob("*.parquet")]
     return sum(pl.scan_parquet(f).select(pl.len()).collect().item() for f in files)
 

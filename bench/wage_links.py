@@ -103,20 +103,8 @@ def wage_rules(
         under_16=(pl.col("year") - pl.col("holder_birth").dt.year() < 16).fill_null(False),
         after_death=(pl.col("year") > pl.col("holder_death").dt.year()).fill_null(False),
     )
-    status = persons.select(
-        pl.col("person_id").cast(pl.Utf8),
-        pl.col("status").is_in(metrics.CITIZEN_STATUSES).alias("citizen"),
-        (pl.col("violations").fill_null("").str.len_chars() > 0).alias("violator"),
-    )
-    members = lab.join(status, on="person_id", how="left").with_columns(
-        pl.col("citizen", "violator").fill_null(False)
-    )
-    bad = (
-        members.group_by("cluster_id")
-        .agg(pl.col("citizen").any(), pl.col("violator").any())
-        .filter(pl.col("citizen") & pl.col("violator"))
-        .get_column("cluster_id")
-    )
+    members = metrics.labelled_status(clusters, truth, persons)
+    bad = metrics.citizen_violation_clusters(members)
     violators = members.filter(
         pl.col("cluster_id").is_in(bad.implode()), pl.col("violator"), ~pl.col("citizen")
     ).join(w2.select("unique_id", *RULES), on="unique_id", how="left")

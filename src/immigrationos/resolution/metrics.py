@@ -113,17 +113,35 @@ def citizen_violation_merges(
         truth_persons: ``person_id, status, violations`` (``violations`` a ``|``-list,
             empty or null for none).
     """
+    return citizen_violation_clusters(labelled_status(clusters, truth_records, truth_persons)).len()
+
+
+def labelled_status(
+    clusters: pl.DataFrame, truth_records: pl.DataFrame, truth_persons: pl.DataFrame
+) -> pl.DataFrame:
+    """Return ``labelled`` records with their true person's ``citizen`` and ``violator`` flags.
+
+    A record whose person the truth does not list is neither (both flags False).
+    """
     persons = truth_persons.select(
         pl.col("person_id").cast(pl.Utf8),
         pl.col("status").is_in(CITIZEN_STATUSES).alias("citizen"),
         (pl.col("violations").fill_null("").str.len_chars() > 0).alias("violator"),
     )
-    frame = labelled(clusters, truth_records).join(persons, on="person_id", how="left")
-    per_cluster = frame.group_by("cluster_id").agg(
-        pl.col("citizen").fill_null(False).any().alias("citizen"),
-        pl.col("violator").fill_null(False).any().alias("violator"),
+    return (
+        labelled(clusters, truth_records)
+        .join(persons, on="person_id", how="left")
+        .with_columns(pl.col("citizen", "violator").fill_null(False))
     )
-    return per_cluster.filter(pl.col("citizen") & pl.col("violator")).height
+
+
+def citizen_violation_clusters(status: pl.DataFrame) -> pl.Series:
+    """Return the ``cluster_id`` of every cluster of ``labelled_status`` records that joins
+    a US citizen's records with a violator's."""
+    per_cluster = status.group_by("cluster_id").agg(
+        pl.col("citizen").any(), pl.col("violator").any()
+    )
+    return per_cluster.filter(pl.col("citizen") & pl.col("violator")).get_column("cluster_id")
 
 
 def wage_only_merges(
@@ -147,13 +165,7 @@ def wage_only_merges(
         truth_persons: ``person_id, status, violations``.
         frame: the record frame (``unique_id, source, ssn``).
     """
-    persons = truth_persons.select(
-        pl.col("person_id").cast(pl.Utf8),
-        pl.col("status").is_in(CITIZEN_STATUSES).alias("citizen"),
-        (pl.col("violations").fill_null("").str.len_chars() > 0).alias("violator"),
-    )
-    frame_ = labelled(clusters, truth_records).join(persons, on="person_id", how="left")
-    frame_ = frame_.with_columns(pl.col("citizen", "violator").fill_null(False)).join(
+    frame_ = labelled_status(clusters, truth_records, truth_persons).join(
         frame.select("unique_id", "source", pl.col("ssn").cast(pl.Utf8)), on="unique_id"
     )
     citizen_ssn = pl.col("ssn").filter(pl.col("citizen") & (pl.col("source") == "ssa_numident"))

@@ -25,6 +25,14 @@ workers too) of each stage. Measures, never asserts.
 
     .venv/bin/python bench/pipeline_spark.py --persons 100000 --seed 101
     .venv/bin/python bench/pipeline_spark.py --persons 545000 --engines duckdb   # ~3M records
+
+A large world in two steps, its var dir kept between them (``IMOS_BENCH_KEEP``): ingest
+and resolve, then (after a code change, say) target the resolved copy again and again:
+
+    IMOS_BENCH_KEEP=/tmp/w10m .venv/bin/python bench/pipeline_spark.py --persons 1810000 \
+        --engines duckdb --only resolve                                      # ~10M records
+    IMOS_BENCH_KEEP=/tmp/w10m .venv/bin/python bench/pipeline_spark.py --persons 1810000 \
+        --engines duckdb --only target
 """
 
 from __future__ import annotations
@@ -35,7 +43,9 @@ import tempfile
 from pathlib import Path
 
 # Every run writes into its own var dir (database, lake, audit keys), never the user's.
-_VAR = Path(tempfile.mkdtemp(prefix="imos-bench-pipeline-spark-var-"))
+_KEEP = os.environ.get("IMOS_BENCH_KEEP")
+_VAR = Path(_KEEP) if _KEEP else Path(tempfile.mkdtemp(prefix="imos-bench-pipeline-spark-var-"))
+_VAR.mkdir(parents=True, exist_ok=True)
 os.environ["IMOS_VAR_DIR"] = str(_VAR)
 
 import argparse  # noqa: E402
@@ -103,18 +113,32 @@ def _open_leads(engine: Any) -> dict[str, Lead]:
     }
 
 
-def _pipeline(database: Path, lake_dir: Path, engine_name: str) -> tuple[Any, ...]:
-    """Resolve and target one copy of the ingested world on one engine."""
+def _cleanup() -> None:
+    """Remove the run's var dir, unless it is kept (``IMOS_BENCH_KEEP``)."""
+    if not _KEEP:
+        shutil.rmtree(_VAR, ignore_errors=True)
+
+
+def _pipeline(
+    database: Path, lake_dir: Path, engine_name: str, only: str | None = None
+) -> tuple[Any, ...]:
+    """Resolve and target one copy of the ingested world on one engine (or one of the two)."""
     os.environ["IMOS_ENGINE"] = engine_name
     get_settings.cache_clear()
     engine = build_engine(f"sqlite:///{database.as_posix()}")
-    with tree_measured() as resolving:
-        run = resolve_flows.resolve(engine, lake_dir, principal=OPERATOR, purpose_id=None)
-    print(
-        f"  {engine_name}: resolved in {resolving.seconds:.1f} s, peak RSS (tree) "
-        f"{resolving.peak_rss / 2**30:.2f} GiB: {run}",
-        flush=True,
-    )
+    resolving = None
+    if only != "target":
+        with tree_measured() as resolving:
+            run = resolve_flows.resolve(engine, lake_dir, principal=OPERATOR, purpose_id=None)
+        print(
+            f"  {engine_name}: resolved in {resolving.seconds:.1f} s, peak RSS (tree) "
+            f"{resolving.peak_rss / 2**30:.2f} GiB: {run}",
+            flush=True,
+        )
+    if only == "resolve":
+        engine.dispose()
+        _copy_database(database, database.with_name(f"{engine_name}-resolved.sqlite3"))
+        return pl.DataFrame(), {}, resolving, None
     purpose = _purpose(engine)
     with tree_measured() as targeting:
         summary = targeting_flows.target(
@@ -175,20 +199,34 @@ def main() -> None:
         "--engines", nargs="+", choices=ENGINES, default=list(ENGINES),
         help="the engines to run (time and memory only, no agreement, unless both)",
     )  # fmt: skip
+    parser.add_argument(
+        "--only", choices=("resolve", "target"), default=None,
+        help="resolve: ingest and resolve, keep a copy of the resolved database; target: "
+        "target a fresh copy of it (both with IMOS_BENCH_KEEP, the var dir kept between)",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.only and not _KEEP:
+        parser.error("--only needs IMOS_BENCH_KEEP=DIR: the var dir kept between the two steps")
     header(f"the pipeline on DuckDB and on Spark — {args.persons:,} persons, seed {args.seed}")
-    world = world_dir(args.persons, args.seed, args.cache)
     lake_dir = _VAR / "lake"
-    ingested = _VAR / "ingested.sqlite3"
-    engine = build_engine(f"sqlite:///{ingested.as_posix()}")
-    migrate(engine)
-    t0 = time.perf_counter()
-    ingest_flows.ingest_directory(world, engine=engine, lake_dir=lake_dir, run_by="bench")
-    engine.dispose()
-    print(f"ingested in {time.perf_counter() - t0:.0f} s", flush=True)
-    print(f"person records in the lake: {_lake_records(lake_dir):,}", flush=True)
-    for name in args.engines:
-        _copy_database(ingested, _VAR / f"{name}.sqlite3")
+    if args.only == "target":
+        for name in args.engines:  # a fresh copy of the resolved world, every time
+            _copy_database(_VAR / f"{name}-resolved.sqlite3", _VAR / f"{name}.sqlite3")
+    else:
+        world = world_dir(args.persons, args.seed, args.cache)
+        ingested = _VAR / "ingested.sqlite3"
+        engine = build_engine(f"sqlite:///{ingested.as_posix()}")
+        migrate(engine)
+        t0 = time.perf_counter()
+        ingest_flows.ingest_directory(world, engine=engine, lake_dir=lake_dir, run_by="bench")
+        engine.dispose()
+        print(f"ingested in {time.perf_counter() - t0:.0f} s", flush=True)
+        print(f"person records in the lake: {_lake_records(lake_dir):,}", flush=True)
+        for name in args.engines:
+            _copy_database(ingested, _VAR / f"{name}.sqlite3")
+        if args.only == "resolve":
+            for left in _VAR.glob("ingested.sqlite3*"):
+                left.unlink()
 
     runs: dict[str, tuple[Any, ...]] = {}
     master = get_settings().spark_master
@@ -199,7 +237,7 @@ def main() -> None:
                 spark_session()
             start_seconds = start.seconds
             print(f"  Spark session ({master}) started in {start_seconds:.1f} s", flush=True)
-        runs[name] = _pipeline(_VAR / f"{name}.sqlite3", lake_dir, name)
+        runs[name] = _pipeline(_VAR / f"{name}.sqlite3", lake_dir, name, args.only)
         if name == "spark":
             stop_spark()
     if args.save is not None:
@@ -213,13 +251,15 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|")
     for name, run in runs.items():
         label = "DuckDB" if name == "duckdb" else f"Spark {master}"
-        print(
-            f"| {label} | {run[2].seconds:.1f} s | {run[2].peak_rss / 2**30:.2f} GiB "
-            f"| {run[3].seconds:.1f} s | {run[3].peak_rss / 2**30:.2f} GiB | {len(run[1]):,} |"
-        )
+        cells = [
+            f"{m.seconds:.1f} s | {m.peak_rss / 2**30:.2f} GiB" if m is not None else "– | –"
+            for m in (run[2], run[3])
+        ]
+        opened = f"{len(run[1]):,}" if run[3] is not None else "–"
+        print(f"| {label} | {cells[0]} | {cells[1]} | {opened} |")
     print()
-    if len(runs) < len(ENGINES):
-        shutil.rmtree(_VAR, ignore_errors=True)
+    if len(runs) < len(ENGINES) or args.only:
+        _cleanup()
         return
     duck, spark = runs["duckdb"], runs["spark"]
     print(f"Spark session start-up: {start_seconds:.1f} s (in neither run's time)")
@@ -234,7 +274,7 @@ def main() -> None:
         f"persons with identical OPEN leads: {agree:,}/{persons:,} ({agree / persons:.4%}); "
         "goal >= 99.5 %"
     )
-    shutil.rmtree(_VAR, ignore_errors=True)
+    _cleanup()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -57,6 +58,11 @@ class Settings(BaseSettings):
     spark_shuffle_partitions: int = Field(
         default=8, description="Spark's shuffle partitions (a few per core of the cluster)."
     )
+    duckdb_memory_limit: str = Field(
+        default="2GB",
+        description="DuckDB's memory cap while resolving (it spills to disk beyond it), e.g. "
+        "2GB or 6GB: raise it on a large world and a large machine.",
+    )
     resolution_backend: str = Field(
         default="splink-duckdb",
         description="Identity-resolution backend (resolution.backend.BACKENDS): splink-duckdb.",
@@ -68,6 +74,15 @@ class Settings(BaseSettings):
         if value not in ("duckdb", "spark"):
             raise ValueError(f"IMOS_ENGINE must be duckdb or spark, got {value!r}")
         return value
+
+    @field_validator("duckdb_memory_limit")
+    @classmethod
+    def _memory_size(cls, value: str) -> str:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value.strip()):
+            raise ValueError(
+                f"IMOS_DUCKDB_MEMORY_LIMIT must be a size such as 2GB or 512MB, got {value!r}"
+            )
+        return value.strip()
 
     @field_validator("database_url")
     @classmethod

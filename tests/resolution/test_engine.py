@@ -109,6 +109,18 @@ def test_an_unknown_backend_is_a_clear_error_naming_the_known_ones(
         resolve_frame(pl.DataFrame(schema=RECORD_SCHEMA))
 
 
+def test_duckdb_memory_limit_is_a_setting_the_backend_takes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert get_backend().memory_limit == "2GB"  # type: ignore[attr-defined]
+    chosen = config.Settings(duckdb_memory_limit=" 6GB ")
+    monkeypatch.setattr(config, "get_settings", lambda: chosen)
+    assert get_backend().memory_limit == "6GB"  # type: ignore[attr-defined]
+    for bad in ("6", "lots", "6 parsecs", "-1GB"):
+        with pytest.raises(ValueError, match=r"IMOS_DUCKDB_MEMORY_LIMIT must be a size"):
+            config.Settings(duckdb_memory_limit=bad)
+
+
 # -- the result contract --------------------------------------------------------------
 
 

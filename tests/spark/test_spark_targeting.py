@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -73,23 +74,31 @@ def engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
 
 
 def _spy(monkeypatch: pytest.MonkeyPatch) -> list[Captured]:
-    """Record every ``batch.evaluate_all`` call the flow makes: its inputs and results."""
+    """Record each run's evaluation (``batch.evaluating``): its parts' inputs and results."""
     calls: list[Captured] = []
-    real = batch.evaluate_all
+    real = batch.evaluating
 
-    def spy(records_of: Any, persons: Any, evaluator: Any, progress: Any = None) -> Any:
-        told: list[tuple[int, int]] = []
+    @contextmanager
+    def spy(evaluator: Any) -> Iterator[Any]:
+        captured: Captured = {"persons": [], "evaluator": evaluator, "out": {}, "told": []}
+        with real(evaluator) as evaluate_part:
 
-        def tell(done: int, total: int) -> None:
-            told.append((done, total))
-            if progress is not None:
-                progress(done, total)
+            def evaluate(part: batch.Part, progress: Any = None) -> Any:
+                def tell(done: int, total: int) -> None:
+                    captured["told"].append((done, total))
+                    if progress is not None:
+                        progress(done, total)
 
-        out = real(records_of, persons, evaluator, tell)
-        calls.append({"persons": persons, "evaluator": evaluator, "out": out, "told": told})
-        return out
+                out = evaluate_part(part, tell)
+                captured["persons"].extend(part.persons)
+                captured["out"].update(out)
+                captured["parts"] = captured.get("parts", 0) + 1
+                return out
 
-    monkeypatch.setattr(batch, "evaluate_all", spy)
+            yield evaluate
+        calls.append(captured)
+
+    monkeypatch.setattr(batch, "evaluating", spy)
     return calls
 
 
@@ -120,8 +129,12 @@ def _stored_counts(engine: Engine) -> tuple[int, int, int]:
         )
 
 
-def _target(engine: Engine, lake_dir: Path, purpose: str) -> flows.TargetRunSummary:
-    return flows.target(engine, lake_dir, principal=OPERATOR, purpose_id=purpose, as_of=AS_OF)
+def _target(
+    engine: Engine, lake_dir: Path, purpose: str, progress: Any = None
+) -> flows.TargetRunSummary:
+    return flows.target(
+        engine, lake_dir, principal=OPERATOR, purpose_id=purpose, as_of=AS_OF, progress=progress
+    )
 
 
 def test_spark_and_duckdb_give_the_same_leads(
@@ -130,8 +143,13 @@ def test_spark_and_duckdb_give_the_same_leads(
     engine, lake_dir, purpose = resolved
     calls = _spy(engines)
     _use(engines, "spark")
-    on_spark = _target(engine, lake_dir, purpose)
+    # Spark in parts of 150 persons (records, links and lookups read part by part; one
+    # broadcast for the run), DuckDB in one part: the same leads all the same.
+    engines.setattr(flows, "PART_PERSONS", 150)
+    told: list[tuple[int, int]] = []
+    on_spark = _target(engine, lake_dir, purpose, lambda d, t: told.append((d, t)))
     leads_spark = _lead_rows(engine)
+    engines.setattr(flows, "PART_PERSONS", 50_000)
     _use(engines, "duckdb")
     on_duckdb = _target(engine, lake_dir, purpose)
     leads_duckdb = _lead_rows(engine)
@@ -153,9 +171,12 @@ def test_spark_and_duckdb_give_the_same_leads(
     differ = [p for p in duckdb_out if spark_out[p] != duckdb_out[p]]
     assert differ == []
     assert all(spark_out[p].to_json() == duckdb_out[p].to_json() for p in duckdb_out)
-    # Progress on Spark: as tasks finish, never backwards, ending at every person.
-    told = spark_call["told"]
+    assert spark_call["parts"] == -(-on_spark.persons // 150) >= 3
+    assert duckdb_call["parts"] == 1
+    # Progress on Spark: as tasks finish, never backwards, over every part, ending at
+    # every person.
     total = on_spark.persons
+    assert {d for d, _ in told} >= {*range(150, total, 150), total}  # each part's end
     assert told and told[-1] == (total, total)
     assert all(t == total for _, t in told)
     assert [d for d, _ in told] == sorted(d for d, _ in told)

@@ -24,6 +24,7 @@ from immigrationos.auth.principal import Principal
 from immigrationos.cli import app
 from immigrationos.config import get_settings
 from immigrationos.db.engine import get_engine, session_scope
+from immigrationos.oversight.replay import DecisionSnapshot
 from immigrationos.policy import flows as policy_flows
 from immigrationos.policy.kinds import PurposeKind
 from immigrationos.policy.schemas import PurposeCreate
@@ -217,6 +218,42 @@ def test_target_keeps_one_lead_per_person_and_never_an_open_one_on_a_citizen(
         }  # fmt: skip
     with session_scope(engine) as session:
         assert session.scalar(select(func.count()).where(AuditEvent.action == "export.leads")) == 1
+
+
+def test_a_run_in_parts_stores_what_a_run_in_one_part_would(
+    engine: Engine, lake_dir: Path, world: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Persons read and evaluated 7 at a time: the same leads, the right records each."""
+    purpose = _resolved(engine, lake_dir, world)
+    monkeypatch.setattr(flows, "PART_PERSONS", 7)
+    told: list[tuple[int, int]] = []
+    parts = flows.target(
+        engine, lake_dir, principal=OPERATOR, purpose_id=purpose, as_of=AS_OF,
+        progress=lambda done, total: told.append((done, total)),
+    )  # fmt: skip
+    leads = _leads(engine)
+    assert parts.created == len(leads) > 0 and parts.by_state.get("OPEN", 0) > 0
+    assert told[-1] == (parts.persons, parts.persons)
+    assert [d for d, _ in told] == sorted(d for d, _ in told)
+    # One part of every person, seeing the leads the run in parts made: nothing to change.
+    monkeypatch.setattr(flows, "PART_PERSONS", 50_000)
+    whole = _target(engine, lake_dir, purpose)
+    assert (whole.created, whole.changed, whole.retired) == (0, 0, 0)
+    assert (whole.by_state, whole.by_violation) == (parts.by_state, parts.by_violation)
+    # Each lead's decision snapshot holds its person's lawful records and their weakest
+    # links, as one read of every person gives them.
+    with session_scope(engine) as session:
+        ctx = flows._context(session, OPERATOR, purpose)
+        records_of = service.records_by_person(session=session)
+        flows.lawful_records(ctx, records_of, AS_OF)
+        weakest = service.weakest_link_of_records(session=session)
+        snaps = session.scalars(select(DecisionSnapshot).where(DecisionSnapshot.kind == "LEAD"))
+        snapshots = {x.subject_id: (x.person_id, x.records, x.links) for x in snaps}
+    assert set(snapshots) == set(leads)
+    for person_id, stored, links in snapshots.values():
+        refs = [r.ref for r in records_of[person_id]]
+        assert [x["ref"] for x in json.loads(stored)] == refs
+        assert json.loads(links) == {ref: weakest[ref] for ref in refs if ref in weakest}
 
 
 def test_target_refuses_without_a_purpose(engine: Engine, lake_dir: Path) -> None:

@@ -74,14 +74,14 @@ def _splink_duckdb() -> ResolutionBackend:
     # Imported here: Splink and its SQL machinery load only when this backend is chosen.
     from immigrationos.resolution.splink_backend import SplinkDuckDBBackend
 
-    return SplinkDuckDBBackend()
+    return SplinkDuckDBBackend(memory_limit=config.get_settings().duckdb_memory_limit)
 
 
 def _splink_spark() -> ResolutionBackend:
     # Imported here: PySpark and the JVM load only when this backend is chosen.
     from immigrationos.resolution.splink_spark import SplinkSparkBackend
 
-    return SplinkSparkBackend()
+    return SplinkSparkBackend(memory_limit=config.get_settings().duckdb_memory_limit)
 
 
 BACKENDS: dict[str, Callable[[], ResolutionBackend]] = {

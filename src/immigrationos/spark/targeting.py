@@ -1,10 +1,11 @@
 """Targeting's per-person evaluation on Spark's executors.
 
-The driver (``flows.target``) has read every person's records and the shared lookups;
-here the persons, each with all of their records, are cut into partitions (sorted by
-person ID, so a person is never split), the evaluator (``targeting.batch.PersonEvaluator``:
-the SSN owners, the ``NameIndex``, the weakest links, the withheld sources, the policy)
-is broadcast once to every executor, and each executor evaluates its persons with the
+The driver (``flows.target``) has read the shared lookups, and reads the persons a part
+at a time; the evaluator (``targeting.batch.PersonEvaluator``: the SSN owners, the
+``NameIndex``, the withheld sources, the policy) is broadcast once for the whole run
+(``broadcasting``), and each part's persons, each with all of their records, their
+records' weakest links and whether a withheld record shows them to be citizens, are cut
+into partitions (a person is never split); each executor evaluates its persons with the
 same ``evaluate_person`` the local engine runs. The evaluations come back to the driver
 pickled, where the leads are applied in one transaction as before.
 
@@ -20,14 +21,15 @@ import math
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from immigrationos.spark.session import spark_session
 
 if TYPE_CHECKING:
     from immigrationos.targeting.evaluate import Evaluation
-    from immigrationos.targeting.records import PersonRecord
 
 # At most this many persons in one partition (one task): small enough that progress moves
 # and a lost task costs little, large enough that a task's start-up does not dominate.
@@ -35,7 +37,6 @@ PERSONS_PER_PARTITION = 2_000
 POLL_SECONDS = 0.5
 _PYTHON_ERROR = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?(\w*(?:Error|Exception)): (.+)$", re.M)
 
-Evaluator = Callable[[str, "Sequence[PersonRecord]"], "Evaluation"]
 Progress = Callable[[int, int], None]
 
 
@@ -70,39 +71,48 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {lines[0] if lines else 'no message'}"
 
 
-def evaluate_on_spark(
-    records_of: Mapping[str, Sequence[PersonRecord]],
-    persons: Sequence[str],
-    evaluator: Evaluator,
-    progress: Progress | None = None,
-) -> dict[str, Evaluation]:
-    """Return every person's evaluation, computed on Spark's executors.
+@contextmanager
+def broadcasting(evaluator: Any) -> Iterator[Callable[..., dict[str, Evaluation]]]:
+    """Broadcast ``evaluator`` once; yield a function that evaluates parts on the executors.
 
-    Args:
-        records_of: each person's records.
-        persons: the persons to evaluate, in order (the result keeps it).
-        evaluator: picklable; called on an executor as ``evaluator(person_id, records)``.
-        progress: told (persons done, persons in all) on this thread, as tasks finish.
+    ``evaluator`` is picklable, with ``evaluate(person_id, records, links, protected)``
+    (``targeting.batch.PersonEvaluator``). The function takes a part's persons as
+    ``(person_id, records, links, protected)`` tuples, in order, and ``progress``; it
+    returns their evaluations in that order. The broadcast is destroyed on leaving.
 
-    Raises:
+    Raises (the function):
         SparkEvaluationError: an evaluation raised on an executor, or the job failed;
-            nothing is returned (no partial result).
+            nothing of that part is returned (no partial result).
     """
     spark = spark_session()
     sc = spark.sparkContext
-    total = len(persons)
+    shared = sc.broadcast(evaluator)
+    try:
+        yield partial(_evaluate_part, sc, shared)
+    finally:
+        shared.destroy()
+
+
+def _evaluate_part(
+    sc: Any,
+    shared: Any,
+    items: Sequence[tuple[str, list[Any], dict[str, float], bool]],
+    progress: Progress | None = None,
+) -> dict[str, Evaluation]:
+    """Evaluate one part's persons on the executors (``broadcasting``)."""
+    total = len(items)
     if total == 0:
         return {}
-    shared = sc.broadcast(evaluator)
     done = sc.accumulator(0)
-    items = [(pid, list(records_of.get(pid, ()))) for pid in persons]
     rdd = sc.parallelize(items, partitions_for(total, sc.defaultParallelism))
 
-    def evaluate_partition(part: Iterable[tuple[str, list[Any]]]) -> Iterator[tuple[str, Any]]:
-        evaluate = shared.value
+    def evaluate_partition(
+        part: Iterable[tuple[str, list[Any], dict[str, float], bool]],
+    ) -> Iterator[tuple[str, Any]]:
+        evaluate = shared.value.evaluate
         count = 0
-        for pid, records in part:
-            yield pid, evaluate(pid, records)
+        for pid, records, links, protected in part:
+            yield pid, evaluate(pid, records, links, protected)
             count += 1
         done.add(count)
 
@@ -130,7 +140,6 @@ def evaluate_on_spark(
         if job.is_alive():  # the caller gave up (progress raised, e.g. a cancelled job)
             sc.cancelJobGroup(group)
         job.join()
-        shared.destroy()
     if "error" in outcome:
         raise SparkEvaluationError(
             f"targeting on Spark failed: {_reason(outcome['error'])}"
@@ -138,4 +147,4 @@ def evaluate_on_spark(
     evaluations: dict[str, Evaluation] = dict(outcome["rows"])
     if progress is not None and told != total:
         progress(total, total)
-    return {pid: evaluations[pid] for pid in persons}
+    return {pid: evaluations[pid] for pid, *_ in items}

@@ -12,7 +12,8 @@ before.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -52,12 +53,28 @@ class PersonEvaluator:
     suspension: str | None = None
 
     def __call__(self, person_id: str, records: Sequence[PersonRecord]) -> Evaluation:
-        """Return the evaluation of one person's (lawful) records.
+        """Return the evaluation of one person's (lawful) records, with this evaluator's
+        weakest links and protected persons.
 
         Raises:
             BatchError: the evaluation raised; the person and the error are named.
         """
         links = {r.ref: self.weakest[r.ref] for r in records if r.ref in self.weakest}
+        return self.evaluate(person_id, records, links, person_id in self.protected)
+
+    def evaluate(
+        self,
+        person_id: str,
+        records: Sequence[PersonRecord],
+        links: Mapping[str, float],
+        protected: bool,
+    ) -> Evaluation:
+        """Return the evaluation of one person given its records' weakest links and whether
+        a withheld record of theirs shows US citizenship (``flows.lawful_records``).
+
+        Raises:
+            BatchError: the evaluation raised; the person and the error are named.
+        """
         try:
             return evaluate_person(
                 records,
@@ -67,7 +84,7 @@ class PersonEvaluator:
                 policy=self.policy,
                 withheld_sources=self.withheld,
                 person_id=person_id,
-                withheld_citizenship=person_id in self.protected,
+                withheld_citizenship=protected,
                 elsewhere=partial(self.named_alike.alike, person_id, records),
                 suspended_detectors=self.halted,
                 suspension=self.suspension,
@@ -78,6 +95,29 @@ class PersonEvaluator:
             ) from exc
 
 
+@dataclass(frozen=True)
+class Part:
+    """One part of a run's persons: their records, their records' weakest links, and
+    those of them a withheld record shows to be US citizens. A run reads and evaluates
+    its persons a part at a time, so that it never holds every person's records."""
+
+    records_of: Mapping[str, Sequence[PersonRecord]]
+    persons: Sequence[str]
+    weakest: Mapping[str, float] = field(default_factory=dict)
+    protected: frozenset[str] = frozenset()
+
+    def inputs(self) -> Iterator[tuple[str, list[PersonRecord], dict[str, float], bool]]:
+        """Yield (person, records, weakest links of the records, protected) in order."""
+        for pid in self.persons:
+            records = list(self.records_of.get(pid, ()))
+            links = {r.ref: self.weakest[r.ref] for r in records if r.ref in self.weakest}
+            yield pid, records, links, pid in self.protected
+
+
+# Evaluates one part; told (persons done in the part, persons in the part).
+PartEvaluator = Callable[[Part, "Progress | None"], dict[str, Evaluation]]
+
+
 def evaluate_locally(
     records_of: Mapping[str, Sequence[PersonRecord]],
     persons: Sequence[str],
@@ -85,13 +125,46 @@ def evaluate_locally(
     progress: Progress | None = None,
 ) -> dict[str, Evaluation]:
     """Return every person's evaluation, computed in this process, in the given order."""
+    part = Part(records_of, persons, evaluator.weakest, evaluator.protected)
+    return _evaluate_part_locally(evaluator, part, progress)
+
+
+def _evaluate_part_locally(
+    evaluator: PersonEvaluator, part: Part, progress: Progress | None = None
+) -> dict[str, Evaluation]:
     out: dict[str, Evaluation] = {}
-    total = len(persons)
-    for done, pid in enumerate(persons, start=1):
-        out[pid] = evaluator(pid, records_of.get(pid, []))
+    total = len(part.persons)
+    for done, (pid, records, links, protected) in enumerate(part.inputs(), start=1):
+        out[pid] = evaluator.evaluate(pid, records, links, protected)
         if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
             progress(done, total)
     return out
+
+
+@contextmanager
+def evaluating(evaluator: PersonEvaluator) -> Iterator[PartEvaluator]:
+    """Yield a function that evaluates one part of the persons at a time, on the engine
+    the ``engine`` setting names; the evaluator's own ``weakest`` and ``protected`` are
+    ignored (each part brings its own).
+
+    On Spark the evaluator (the SSN owners, the ``NameIndex``, the policy) is broadcast
+    once for every part, and destroyed on leaving.
+
+    The function raises ``BatchError`` when a person's evaluation fails (on either
+    engine); nothing of that part is returned.
+    """
+    if config.get_settings().engine != "spark":
+        yield partial(_evaluate_part_locally, evaluator)
+        return
+    with spark_targeting.broadcasting(evaluator) as on_spark:
+
+        def evaluate_part(part: Part, progress: Progress | None = None) -> dict[str, Evaluation]:
+            try:
+                return on_spark(list(part.inputs()), progress)
+            except spark_targeting.SparkEvaluationError as exc:
+                raise BatchError(str(exc)) from exc
+
+        yield evaluate_part
 
 
 def evaluate_all(
@@ -105,16 +178,14 @@ def evaluate_all(
     Args:
         records_of: each person's records, already cut to what the purpose may use.
         persons: the persons to evaluate (a person without records is evaluated on none).
-        evaluator: the shared lookups and the evaluation of one person.
+        evaluator: the shared lookups and the evaluation of one person (with its own
+            ``weakest`` links and ``protected`` persons).
         progress: told (persons done, persons in all) as the evaluation goes: every
             ``PROGRESS_EVERY`` persons here, every finished partition on Spark.
 
     Raises:
         BatchError: a person's evaluation failed (on either engine); nothing is returned.
     """
-    if config.get_settings().engine == "spark":
-        try:
-            return spark_targeting.evaluate_on_spark(records_of, persons, evaluator, progress)
-        except spark_targeting.SparkEvaluationError as exc:
-            raise BatchError(str(exc)) from exc
-    return evaluate_locally(records_of, persons, evaluator, progress)
+    part = Part(records_of, persons, evaluator.weakest, evaluator.protected)
+    with evaluating(evaluator) as evaluate_part:
+        return evaluate_part(part, progress)

@@ -21,7 +21,7 @@ import datetime as dt
 import time
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,9 +38,10 @@ from immigrationos.policy import engine as policy_engine
 from immigrationos.policy import service as policy_service
 from immigrationos.policy.engine import Use, UseContext
 from immigrationos.policy.errors import PurposeError
+from immigrationos.sources.contract import PERSON_SOURCES
 from immigrationos.targeting import batch
 from immigrationos.targeting import service as targeting_service
-from immigrationos.targeting.elsewhere import NameIndex
+from immigrationos.targeting.elsewhere import CLEARING_SOURCES, NameIndex
 from immigrationos.targeting.evaluate import Evaluation
 from immigrationos.targeting.leads import (
     canon,
@@ -61,6 +62,10 @@ from immigrationos.targeting.safeguards import Effect, LeadState, shows_citizens
 # Told (persons done, persons in all) as the evaluation goes.
 Progress = batch.Progress
 ANALYSIS = "targeting"
+# Persons read and evaluated at a time: a run holds their records, never every person's
+# (the lookups every evaluation shares are read once, from ``SHARED_SOURCES``).
+PART_PERSONS = 50_000
+SHARED_SOURCES = CLEARING_SOURCES | {"ssa_numident"}
 LEAD_COLUMNS = (
     "person_id", "state", "score", "priority", "violations", "safeguards", "evidence",
     "evaluation", "policy_version", "policy_sha256", "as_of", "field_office", "updated_run",
@@ -122,6 +127,52 @@ def _signed_off(session: Session, policy: PriorityPolicy) -> None:
         raise TargetingError(str(exc)) from exc
 
 
+@dataclass(frozen=True)
+class LawfulCut:
+    """What a purpose may use of each source (``lawful_cut``), applied to records by person."""
+
+    ctx: UseContext
+    policy: Any
+    withheld: frozenset[str]
+    filtered: frozenset[str]
+    notes: tuple[str, ...]
+
+    def apply(self, records_of: dict[str, list[PersonRecord]], as_of: dt.date) -> frozenset[str]:
+        """Drop from ``records_of`` (in place) what the purpose may not use.
+
+        Returns the persons one of whose dropped records shows US citizenship
+        (``safeguards.shows_citizenship``): the platform reads a withheld record for that
+        alone, so that it can protect, never incriminate.
+        """
+        protected: set[str] = set()
+        for pid, rs in records_of.items():
+            kept: list[PersonRecord] = []
+            dropped: list[PersonRecord] = []
+            for r in rs:
+                usable = r.source not in self.withheld and (
+                    r.source not in self.filtered
+                    or self.policy.decide_record(self.ctx, r.source, r.payload, Use.ANALYSE).allowed
+                )
+                (kept if usable else dropped).append(r)
+            records_of[pid] = kept
+            if dropped and shows_citizenship(dropped, as_of):
+                protected.add(pid)
+        return frozenset(protected)
+
+
+def lawful_cut(ctx: UseContext, sources: Sequence[str]) -> LawfulCut:
+    """Return what the purpose of ``ctx`` may use of each of ``sources`` (the data-use plan)."""
+    policy = policy_engine.get_policy()
+    plan = policy.plan_batch(ctx, sorted(sources), ANALYSIS)
+    return LawfulCut(
+        ctx=ctx,
+        policy=policy,
+        withheld=frozenset(plan.withheld),
+        filtered=frozenset(plan.record_rules),
+        notes=tuple(plan.describe()),
+    )
+
+
 def lawful_records(
     ctx: UseContext,
     records_of: dict[str, list[PersonRecord]],
@@ -133,25 +184,21 @@ def lawful_records(
     dropped records shows US citizenship (``safeguards.shows_citizenship``): the platform
     reads a withheld record for that alone, so that it can protect, never incriminate.
     """
-    policy = policy_engine.get_policy()
-    sources = sorted({r.source for rs in records_of.values() for r in rs})
-    plan = policy.plan_batch(ctx, sources, ANALYSIS)
-    withheld = frozenset(plan.withheld)
-    filtered = set(plan.record_rules)
-    protected: set[str] = set()
-    for pid, rs in records_of.items():
-        kept: list[PersonRecord] = []
-        dropped: list[PersonRecord] = []
-        for r in rs:
-            usable = r.source not in withheld and (
-                r.source not in filtered
-                or policy.decide_record(ctx, r.source, r.payload, Use.ANALYSE).allowed
-            )
-            (kept if usable else dropped).append(r)
-        records_of[pid] = kept
-        if dropped and shows_citizenship(dropped, as_of):
-            protected.add(pid)
-    return withheld, plan.describe(), frozenset(protected)
+    cut = lawful_cut(ctx, sorted({r.source for rs in records_of.values() for r in rs}))
+    protected = cut.apply(records_of, as_of)
+    return cut.withheld, list(cut.notes), protected
+
+
+def _part_progress(progress: Progress | None, start: int, total: int) -> Progress | None:
+    """Return a part's progress told to ``progress`` as the run's: (persons done, in all)."""
+    if progress is None:
+        return None
+    tell = progress
+
+    def told(done: int, _in_part: int) -> None:
+        tell(start + done, total)
+
+    return told
 
 
 def _event(
@@ -405,12 +452,19 @@ def target(
             raise TargetingError(
                 "no resolved persons: resolve the ingested records first (imos resolve)"
             )
-        records_of = targeting_service.records_by_person(session=session)
-        # The owners are read from what the purpose may use, like everything else.
-        withheld, notes, protected = lawful_records(ctx, records_of, day)
-        owners = ssn_owners(records_of)
-        named_alike = NameIndex(records_of)
-        weakest = targeting_service.weakest_link_of_records(session=session)
+        persons = sorted(active)
+        cut = lawful_cut(
+            ctx, targeting_service.record_sources(session=session, known=PERSON_SOURCES)
+        )
+        withheld, notes = cut.withheld, list(cut.notes)
+        # The lookups every person's evaluation shares, from the records that can own an
+        # SSN or clear someone, of every person; read like everything else, as the
+        # purpose may use them.
+        shared = targeting_service.records_by_person(session=session, sources=SHARED_SOURCES)
+        cut.apply(shared, day)
+        owners = ssn_owners(shared)
+        named_alike = NameIndex(shared)
+        del shared
         merged = targeting_service.merged_into(session=session)
         leads = targeting_service.current_leads(session=session)
         taken = targeting_service.all_lead_ids(session=session)
@@ -432,24 +486,45 @@ def target(
         by_violation: Counter[str] = Counter()
         total = len(active)
         evaluator = batch.PersonEvaluator(
-            as_of=day, policy=chosen, owners=owners, named_alike=named_alike, weakest=weakest,
-            withheld=withheld, protected=protected, halted=halted, suspension=suspension,
+            as_of=day, policy=chosen, owners=owners, named_alike=named_alike, weakest={},
+            withheld=withheld, halted=halted, suspension=suspension,
         )  # fmt: skip
-        persons = sorted(active)
         try:
-            # On this machine or on Spark (IMOS_ENGINE): the same evaluation of each person.
-            evaluations = batch.evaluate_all(records_of, persons, evaluator, progress)
+            # On this machine or on Spark (IMOS_ENGINE): the same evaluation of each
+            # person, a part of the persons at a time (their records, links and leads).
+            with batch.evaluating(evaluator) as evaluate_part:
+                for start in range(0, total, PART_PERSONS):
+                    chunk = persons[start : start + PART_PERSONS]
+                    records_of = targeting_service.records_by_person(session=session, persons=chunk)
+                    part = batch.Part(
+                        records_of=records_of,
+                        persons=chunk,
+                        weakest=targeting_service.weakest_link_of_records(
+                            session=session, persons=chunk
+                        ),
+                        protected=cut.apply(records_of, day),
+                    )
+                    told = _part_progress(progress, start, total)
+                    evaluations = evaluate_part(part, told)
+                    first = len(changes.inserts), len(changes.updates)
+                    for pid in chunk:
+                        evaluation = evaluations[pid]
+                        state = _apply(
+                            pid, active[pid], evaluation, by_person.get(pid), taken, changes,
+                            run_id, principal.actor, now,
+                        )  # fmt: skip
+                        if state is not None:
+                            by_state[state] += 1
+                            by_violation.update(evaluation.violations)
+                    replay.snapshot_run(
+                        session, run_id=run_id, at=now, actor=principal.actor,
+                        policy_version=chosen.version, policy_sha256=chosen.sha256, as_of=day,
+                        rows=[*changes.inserts[first[0]:], *changes.updates[first[1]:]],
+                        events=changes.events, records_of=records_of, weakest=part.weakest,
+                    )  # fmt: skip
+                    del records_of, part, evaluations
         except batch.BatchError as exc:
             raise TargetingError(f"targeting run stopped, no lead was changed: {exc}") from exc
-        for pid in persons:
-            evaluation = evaluations[pid]
-            state = _apply(
-                pid, active[pid], evaluation, by_person.get(pid), taken, changes, run_id,
-                principal.actor, now,
-            )  # fmt: skip
-            if state is not None:
-                by_state[state] += 1
-                by_violation.update(evaluation.violations)
         targeting_service.insert_leads(session=session, rows=changes.inserts)
         targeting_service.update_leads(
             session=session,
@@ -457,11 +532,6 @@ def target(
             columns=(*LEAD_COLUMNS, "retired_at"),
         )
         targeting_service.insert_events(session=session, rows=changes.events)
-        replay.snapshot_run(
-            session, run_id=run_id, at=now, actor=principal.actor, policy_version=chosen.version,
-            policy_sha256=chosen.sha256, as_of=day, rows=[*changes.inserts, *changes.updates],
-            events=changes.events, records_of=records_of, weakest=weakest,
-        )  # fmt: skip
         stats = {
             "by_state": dict(sorted(by_state.items())),
             "by_violation": dict(sorted(by_violation.items())),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -59,8 +59,21 @@ def merged_into(*, session: Session) -> dict[str, str]:
     return {pid: into for pid, into in rows}
 
 
-def records_by_person(*, session: Session) -> dict[str, list[TargetRecord]]:
-    """Return the current (not withdrawn) records of every resolved person, in one scan."""
+def records_by_person(
+    *,
+    session: Session,
+    persons: Sequence[str] | None = None,
+    sources: Collection[str] | None = None,
+) -> dict[str, list[TargetRecord]]:
+    """Return the current (not withdrawn) records of resolved persons, streamed.
+
+    Args:
+        persons: only these persons' (read ``WRITE_CHUNK`` persons per query); every
+            person's when None, in one scan.
+        sources: only records of these sources; every source's when None.
+
+    Each person's records are in (source, record ID) order, as the database orders them.
+    """
     query = (
         select(MEMBERS.c.person_id, RECORDS.c.source, RECORDS.c.record_id, RECORDS.c.payload)
         .select_from(
@@ -74,12 +87,47 @@ def records_by_person(*, session: Session) -> dict[str, list[TargetRecord]]:
         .order_by(MEMBERS.c.person_id, RECORDS.c.source, RECORDS.c.record_id)
         .execution_options(yield_per=READ_CHUNK)
     )
+    if sources is not None:
+        query = query.where(MEMBERS.c.source.in_(sorted(sources)))
+    if persons is None:
+        queries = [query]
+    else:
+        ids = list(persons)
+        queries = [
+            query.where(MEMBERS.c.person_id.in_(ids[start : start + WRITE_CHUNK]))
+            for start in range(0, len(ids), WRITE_CHUNK)
+        ]
     out: dict[str, list[TargetRecord]] = defaultdict(list)
-    for part in session.execute(query).partitions():
-        payloads = parse_payloads([row[3] for row in part])
-        for (pid, source, record_id, _), payload in zip(part, payloads, strict=True):
-            out[pid].append(TargetRecord(source, record_id, payload))
+    for one in queries:
+        for part in session.execute(one).partitions():
+            payloads = parse_payloads([row[3] for row in part])
+            for (pid, source, record_id, _), payload in zip(part, payloads, strict=True):
+                out[pid].append(TargetRecord(source, record_id, payload))
     return out
+
+
+def record_sources(*, session: Session, known: Collection[str]) -> list[str]:
+    """Return those of the ``known`` sources with a current record in some person, sorted.
+
+    One indexed existence query per source, not a scan of every record.
+    """
+    found: list[str] = []
+    for source in sorted(known):
+        held = (
+            select(MEMBERS.c.record_id)
+            .select_from(
+                MEMBERS.join(
+                    RECORDS,
+                    (RECORDS.c.source == MEMBERS.c.source)
+                    & (RECORDS.c.record_id == MEMBERS.c.record_id),
+                )
+            )
+            .where(MEMBERS.c.source == source, RECORDS.c.withdrawn.is_(False))
+            .limit(1)
+        )
+        if session.execute(held).first() is not None:
+            found.append(source)
+    return found
 
 
 def parse_payloads(texts: Sequence[str]) -> list[Any]:
@@ -93,18 +141,32 @@ def parse_payloads(texts: Sequence[str]) -> list[Any]:
     return cast(list[Any], json.loads("[" + ",".join(texts) + "]"))
 
 
-def weakest_link_of_records(*, session: Session) -> dict[str, float]:
-    """Return, for every linked record, the probability of its weakest link in its person."""
+def weakest_link_of_records(
+    *, session: Session, persons: Sequence[str] | None = None
+) -> dict[str, float]:
+    """Return, for every linked record, the probability of its weakest link in its person.
+
+    Only the links of ``persons`` (``WRITE_CHUNK`` persons per query) when given.
+    """
     query = select(
         LINKS.c.unique_id_l, LINKS.c.unique_id_r, LINKS.c.match_probability
     ).execution_options(yield_per=READ_CHUNK)
+    if persons is None:
+        queries = [query]
+    else:
+        ids = list(persons)
+        queries = [
+            query.where(LINKS.c.person_id.in_(ids[start : start + WRITE_CHUNK]))
+            for start in range(0, len(ids), WRITE_CHUNK)
+        ]
     weakest: dict[str, float] = {}
-    for left, right, p in session.execute(query):
-        prob = float(p)
-        for ref in (left, right):
-            old = weakest.get(ref)
-            if old is None or prob < old:
-                weakest[ref] = prob
+    for one in queries:
+        for left, right, p in session.execute(one):
+            prob = float(p)
+            for ref in (left, right):
+                old = weakest.get(ref)
+                if old is None or prob < old:
+                    weakest[ref] = prob
     return weakest
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from immigrationos.targeting.elsewhere import MOST, NameIndex
 from immigrationos.targeting.evaluate import evaluate_person
@@ -144,3 +148,56 @@ def test_a_mistyped_decade_with_the_same_day_is_near() -> None:
     units = _as(event("REMOVAL", "2026-05-06"), birth_date="1983-01-07")  # 4 years apart
     found = NameIndex({"P1": records, "P2": [decade], "P3": [units]}).alike("P1", records)
     assert found == [decade]
+
+
+def _as_text(index: NameIndex, records_of: dict[str, list[PersonRecord]]) -> NameIndex:
+    """Add every record to ``index`` with its JSON text, as a targeting run does."""
+    for pid, records in records_of.items():
+        for r in records:
+            index.add(pid, r, json.dumps(dict(r.payload)))
+    return index
+
+
+def test_records_kept_as_text_are_found_and_read_back_alike() -> None:
+    records = ordered()
+    decade = _as(event("REMOVAL", "2026-05-06"), birth_date="1997-01-07")
+    units = _as(event("REMOVAL", "2026-05-06"), birth_date="1983-01-07")
+    by_number = _as(event("REMOVAL", "2026-05-06"), birth_date="1950-02-02", a_number="A1")
+    mine = [*records, _as(event("ARREST", "2025-01-01"), a_number="A-1")]
+    records_of = {"P1": mine, "P2": [decade], "P3": [units], "P4": [by_number]}
+    as_objects = NameIndex(records_of)
+    as_text = _as_text(NameIndex(), records_of)
+    assert as_text.alike("P1", mine) == as_objects.alike("P1", mine) == [by_number, decade]
+    found = as_text.alike("P1", mine)
+    assert all(type(r.payload) is dict for r in found)  # parsed again, not the originals
+    assert as_text.records_of("P3") == [units]
+    assert as_text.records_of("nobody") == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["P1", "P2", "P3", "P4"]),
+            st.sampled_from(["JOSE", "JOSEPH", "MARIA", "ANA"]),
+            st.sampled_from(["LOPEZ", "GARCIA"]),
+            st.dates(dt.date(1980, 1, 1), dt.date(1982, 12, 31)).map(dt.date.isoformat),
+            st.sampled_from(["", "A100200300", "A100200301", "A999"]),
+            st.sampled_from(["cbp_i94", "enforcement_events", "irs_w2", "tips"]),
+        ),
+        max_size=14,
+    ),
+    st.sampled_from(["P1", "P2", "P3", "P4"]),
+)
+def test_an_index_of_texts_answers_as_an_index_of_records(rows: list, asker: str) -> None:
+    records_of: dict[str, list[PersonRecord]] = {}
+    for n, (pid, first, family, born, a_number, source) in enumerate(rows):
+        payload = {"given_name": first, "family_name": family, "birth_date": born}
+        if a_number:
+            payload["a_number"] = a_number
+        records_of.setdefault(pid, []).append(PersonRecord(source, f"R{n}", payload))
+    own = records_of.get(asker, [])
+    expected = NameIndex(records_of).alike(asker, own)
+    assert _as_text(NameIndex(), records_of).alike(asker, own) == expected
+    assert all(r.source not in ("irs_w2", "tips") for r in expected)
+    assert all(r not in own for r in expected)

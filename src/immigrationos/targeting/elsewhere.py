@@ -25,6 +25,7 @@ until a person confirms who is who.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -121,22 +122,50 @@ def _passport(record: PersonRecord) -> str:
 
 
 class NameIndex:
-    """The records of every person that can clear someone, by names and document numbers."""
+    """The records of every person that can clear someone, by names and document numbers.
 
-    def __init__(self, records_of: Mapping[str, Sequence[PersonRecord]]) -> None:
-        self._by_key: dict[Key, list[tuple[str, PersonRecord]]] = defaultdict(list)
-        self._by_number: dict[str, list[tuple[str, PersonRecord]]] = defaultdict(list)
-        self._clearing: dict[str, list[PersonRecord]] = defaultdict(list)
-        for pid, records in records_of.items():
+    Built from every person's records at once (``NameIndex(records_of)``) or record by
+    record (``add``). A record added with its stored JSON text is kept as that text and
+    read again only when another person asks for it (``alike``): a targeting run holds
+    the clearing records of every person here, and text takes a third of the memory of
+    the parsed record. The index itself keeps, per name key, only the person, the birth
+    date and the A-numbers it compares.
+    """
+
+    def __init__(self, records_of: Mapping[str, Sequence[PersonRecord]] | None = None) -> None:
+        self._by_key: dict[Key, list[tuple[str, dt.date | None, tuple[str, ...]]]] = defaultdict(
+            list
+        )
+        self._by_number: dict[str, list[str]] = defaultdict(list)
+        self._clearing: dict[str, list[PersonRecord | tuple[str, str, str]]] = defaultdict(list)
+        for pid, records in (records_of or {}).items():
             for r in records:
-                if r.source not in CLEARING_SOURCES:
-                    continue
-                self._clearing[pid].append(r)
-                g, f = tokens(r.text("given_name")), tokens(r.text("family_name"))
-                if g and f:
-                    self._by_key[(skeleton(g[0]), skeleton(f[0]))].append((pid, r))
-                for number in _numbers([r]):
-                    self._by_number[number].append((pid, r))
+                self.add(pid, r)
+
+    def add(self, person_id: str, record: PersonRecord, text: str | None = None) -> None:
+        """Index one record of ``person_id`` (ignored unless its source can clear someone).
+
+        ``text``: the record's payload as stored JSON (``json.loads(text)`` gives the
+        payload); the record is then kept as text, not as the parsed record.
+        """
+        if record.source not in CLEARING_SOURCES:
+            return
+        kept = record if text is None else (record.source, record.record_id, text)
+        self._clearing[person_id].append(kept)
+        g, f = tokens(record.text("given_name")), tokens(record.text("family_name"))
+        if g and f:
+            numbers = tuple(sorted(_a_numbers([record])))
+            entry = (person_id, record.date("birth_date"), numbers)
+            self._by_key[(skeleton(g[0]), skeleton(f[0]))].append(entry)
+        for number in _numbers([record]):
+            self._by_number[number].append(person_id)
+
+    def records_of(self, person_id: str) -> list[PersonRecord]:
+        """Return the clearing records of a person, as they were added."""
+        return [
+            r if isinstance(r, PersonRecord) else PersonRecord(r[0], r[1], json.loads(r[2]))
+            for r in self._clearing.get(person_id, ())
+        ]
 
     def alike(self, person_id: str, records: Iterable[PersonRecord]) -> list[PersonRecord]:
         """Return the clearing records of up to ``MOST`` other persons that may be this one.
@@ -154,14 +183,13 @@ class NameIndex:
         # its name or date (an alias, a given name changed at naturalization, a birth date
         # mistyped beyond a slip): the number was issued to one person.
         for number in _numbers(own):
-            for pid, _ in self._by_number.get(number, ()):
+            for pid in self._by_number.get(number, ()):
                 if pid != person_id:
                     nearest[pid] = BY_NUMBER
         for key in keys:
-            for pid, r in self._by_key.get(key, ()):
+            for pid, born, theirs in self._by_key.get(key, ()):
                 if pid == person_id or pid in nearest:
                     continue
-                theirs = _a_numbers([r])
                 if (
                     numbers
                     and theirs
@@ -170,11 +198,11 @@ class NameIndex:
                     )
                 ):
                     continue  # its own A-number tells it apart
-                gap = _near(r.date("birth_date"), dates)
+                gap = _near(born, dates)
                 if gap is not None and gap < nearest.get(pid, gap + 1):
                     nearest[pid] = gap
         kept = sorted(nearest, key=lambda pid: (nearest[pid], pid))[:MOST]
-        return [r for pid in kept for r in self._clearing[pid]]
+        return [r for pid in kept for r in self.records_of(pid)]
 
 
 def _numbers(records: Iterable[PersonRecord]) -> set[str]:

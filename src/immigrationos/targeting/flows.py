@@ -20,7 +20,7 @@ import dataclasses
 import datetime as dt
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +41,7 @@ from immigrationos.policy.errors import PurposeError
 from immigrationos.sources.contract import PERSON_SOURCES
 from immigrationos.targeting import batch
 from immigrationos.targeting import service as targeting_service
+from immigrationos.targeting.detectors.identity_fraud import OwnerInfo
 from immigrationos.targeting.elsewhere import CLEARING_SOURCES, NameIndex
 from immigrationos.targeting.evaluate import Evaluation
 from immigrationos.targeting.leads import (
@@ -137,6 +138,15 @@ class LawfulCut:
     filtered: frozenset[str]
     notes: tuple[str, ...]
 
+    def usable(self, record: PersonRecord) -> bool:
+        """Return whether the purpose may use ``record``."""
+        return record.source not in self.withheld and (
+            record.source not in self.filtered
+            or self.policy.decide_record(
+                self.ctx, record.source, record.payload, Use.ANALYSE
+            ).allowed
+        )
+
     def apply(self, records_of: dict[str, list[PersonRecord]], as_of: dt.date) -> frozenset[str]:
         """Drop from ``records_of`` (in place) what the purpose may not use.
 
@@ -149,11 +159,7 @@ class LawfulCut:
             kept: list[PersonRecord] = []
             dropped: list[PersonRecord] = []
             for r in rs:
-                usable = r.source not in self.withheld and (
-                    r.source not in self.filtered
-                    or self.policy.decide_record(self.ctx, r.source, r.payload, Use.ANALYSE).allowed
-                )
-                (kept if usable else dropped).append(r)
+                (kept if self.usable(r) else dropped).append(r)
             records_of[pid] = kept
             if dropped and shows_citizenship(dropped, as_of):
                 protected.add(pid)
@@ -187,6 +193,26 @@ def lawful_records(
     cut = lawful_cut(ctx, sorted({r.source for rs in records_of.values() for r in rs}))
     protected = cut.apply(records_of, as_of)
     return cut.withheld, list(cut.notes), protected
+
+
+def _shared_lookups(session: Session, cut: LawfulCut) -> tuple[dict[str, OwnerInfo], NameIndex]:
+    """Return the SSN owners and the ``NameIndex`` of every person's usable records.
+
+    Streamed, ``READ_CHUNK`` records at a time: the index keeps each record as its stored
+    text, never every person's parsed records at once.
+    """
+    owners: dict[str, OwnerInfo] = {}
+    index = NameIndex()
+    for part in targeting_service.record_parts(session=session, sources=SHARED_SOURCES):
+        numident: dict[str, list[PersonRecord]] = defaultdict(list)
+        for pid, record, text in part:
+            if not cut.usable(record):
+                continue
+            if record.source == "ssa_numident":
+                numident[pid].append(record)
+            index.add(pid, record, text)
+        ssn_owners(numident, owners)
+    return owners, index
 
 
 def _part_progress(progress: Progress | None, start: int, total: int) -> Progress | None:
@@ -458,13 +484,8 @@ def target(
         )
         withheld, notes = cut.withheld, list(cut.notes)
         # The lookups every person's evaluation shares, from the records that can own an
-        # SSN or clear someone, of every person; read like everything else, as the
-        # purpose may use them.
-        shared = targeting_service.records_by_person(session=session, sources=SHARED_SOURCES)
-        cut.apply(shared, day)
-        owners = ssn_owners(shared)
-        named_alike = NameIndex(shared)
-        del shared
+        # SSN or clear someone, of every person, read as the purpose may use them.
+        owners, named_alike = _shared_lookups(session, cut)
         merged = targeting_service.merged_into(session=session)
         leads = targeting_service.current_leads(session=session)
         taken = targeting_service.all_lead_ids(session=session)

@@ -66,16 +66,26 @@ def mint_lead_id(person_id: str, taken: set[str]) -> str:
         n += 1
 
 
-def ssn_owners(records_of: Mapping[str, Sequence[PersonRecord]]) -> dict[str, OwnerInfo]:
-    """Return the Numident holder of every SSN, across all persons (first by record ID)."""
-    owners: dict[str, OwnerInfo] = {}
+def ssn_owners(
+    records_of: Mapping[str, Sequence[PersonRecord]],
+    owners: dict[str, OwnerInfo] | None = None,
+) -> dict[str, OwnerInfo]:
+    """Return the Numident holder of every SSN, across all persons (first by record ID).
+
+    ``owners``: the holders found so far, in other persons' records; updated in place and
+    returned, so that the records can be read a part at a time with the same result.
+    """
+    owners = {} if owners is None else owners
     numident = sorted(
         ((r, pid) for pid, rs in records_of.items() for r in rs if r.source == "ssa_numident"),
         key=lambda pair: pair[0].record_id,
     )
     for r, pid in numident:
         ssn = "".join(c for c in (r.text("ssn") or "") if c.isdigit())
-        if not ssn or ssn in owners:
+        if not ssn:
+            continue
+        held = owners.get(ssn)
+        if held is not None and (held.record or "") <= r.ref:
             continue
         name = " ".join(p for p in (r.text("given_name"), r.text("family_name")) if p)
         owners[ssn] = OwnerInfo(

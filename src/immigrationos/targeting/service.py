@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -59,20 +59,23 @@ def merged_into(*, session: Session) -> dict[str, str]:
     return {pid: into for pid, into in rows}
 
 
-def records_by_person(
+def record_parts(
     *,
     session: Session,
     persons: Sequence[str] | None = None,
     sources: Collection[str] | None = None,
-) -> dict[str, list[TargetRecord]]:
-    """Return the current (not withdrawn) records of resolved persons, streamed.
+) -> Iterator[list[tuple[str, TargetRecord, str]]]:
+    """Yield the current (not withdrawn) records of resolved persons, ``READ_CHUNK`` at a time.
+
+    Each row is (person, record, the payload's stored JSON text); the records of a chunk
+    share their field names (``parse_payloads``).
 
     Args:
         persons: only these persons' (read ``WRITE_CHUNK`` persons per query); every
             person's when None, in one scan.
         sources: only records of these sources; every source's when None.
 
-    Each person's records are in (source, record ID) order, as the database orders them.
+    Each person's records come in (source, record ID) order, as the database orders them.
     """
     query = (
         select(MEMBERS.c.person_id, RECORDS.c.source, RECORDS.c.record_id, RECORDS.c.payload)
@@ -97,12 +100,29 @@ def records_by_person(
             query.where(MEMBERS.c.person_id.in_(ids[start : start + WRITE_CHUNK]))
             for start in range(0, len(ids), WRITE_CHUNK)
         ]
-    out: dict[str, list[TargetRecord]] = defaultdict(list)
     for one in queries:
         for part in session.execute(one).partitions():
-            payloads = parse_payloads([row[3] for row in part])
-            for (pid, source, record_id, _), payload in zip(part, payloads, strict=True):
-                out[pid].append(TargetRecord(source, record_id, payload))
+            texts = [row[3] for row in part]
+            payloads = parse_payloads(texts)
+            yield [
+                (pid, TargetRecord(source, record_id, payload), text)
+                for (pid, source, record_id, _), payload, text in zip(
+                    part, payloads, texts, strict=True
+                )
+            ]
+
+
+def records_by_person(
+    *,
+    session: Session,
+    persons: Sequence[str] | None = None,
+    sources: Collection[str] | None = None,
+) -> dict[str, list[TargetRecord]]:
+    """Return the current (not withdrawn) records of resolved persons (``record_parts``)."""
+    out: dict[str, list[TargetRecord]] = defaultdict(list)
+    for part in record_parts(session=session, persons=persons, sources=sources):
+        for pid, record, _ in part:
+            out[pid].append(record)
     return out
 
 

@@ -1,12 +1,14 @@
 """Targeting's batch stage: every person's evaluation, on this machine or on Spark.
 
-``flows.target`` reads the records, links and lookups once, and hands them here;
-``evaluate_all`` returns one ``Evaluation`` per person, computed by the engine the
-``engine`` setting names (``IMOS_ENGINE``): ``duckdb`` evaluates person after person in
-this process, ``spark`` sends the persons to Spark's executors (``spark/targeting.py``),
-where the very same ``PersonEvaluator`` runs. Nothing else in the flow knows which
-engine ran: the leads are applied and committed on the driver, in one transaction, as
-before.
+``flows.target`` reads the shared lookups once and the persons a part at a time
+(``Part``: their records, their records' weakest links, those of them a withheld record
+shows to be citizens) and hands each part to the function ``evaluating`` yields; it
+returns one ``Evaluation`` per person, computed by the engine the ``engine`` setting
+names (``IMOS_ENGINE``): ``duckdb`` evaluates person after person in this process,
+``spark`` sends the persons to Spark's executors (``spark/targeting.py``, the evaluator
+broadcast once per run), where the very same ``PersonEvaluator`` runs. Nothing else in
+the flow knows which engine ran: the leads are applied and committed on the driver, in
+one transaction, as before. ``evaluate_all`` does the same for persons held in one part.
 """
 
 from __future__ import annotations

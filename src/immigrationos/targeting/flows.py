@@ -1,10 +1,13 @@
 """Targeting runs and lead decisions: evaluate every resolved person, keep one lead each.
 
-``target`` reads every active person's records, links and area in bulk, applies the
-data-use policy of the operator's purpose (a withheld source is read by no detector;
+``target`` reads the lookups every evaluation shares (the SSN owners and the index of
+records that can clear someone, from every person's records of those sources), then the
+active persons ``PART_PERSONS`` at a time: their records and links in bulk. It applies
+the data-use policy of the operator's purpose (a withheld source is read by no detector;
 a source with record rules is filtered record by record), evaluates each person
 (``evaluate.evaluate_person``) and upserts leads in one transaction with their history
-and the run's audit event (``targeting.run``):
+and the run's audit event (``targeting.run``). The run never holds every person's
+records: its memory is the shared lookups and one part.
 
 - a person with a finding and no lead gets one (CREATED); an existing lead is updated,
   with an event when its state or score changes, and none otherwise;

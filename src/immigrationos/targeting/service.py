@@ -1,8 +1,9 @@
 """Data access of targeting: bulk reads of resolved persons, and leads. Flushes, never commits.
 
-A targeting run reads everything it needs in a few streamed queries (every current
-membership joined to its record, every link, every person's status and area), never
-one query per person: 100,000 persons are read in seconds.
+A targeting run reads everything it needs in a few streamed queries (current memberships
+joined to their records, links, every person's status and area), a part of the persons
+at a time (``WRITE_CHUNK`` persons per query), never one query per person: 100,000
+persons are read in seconds.
 """
 
 from __future__ import annotations

@@ -88,14 +88,16 @@ def test_only_records_named_alike_born_near_and_of_a_clearing_source_are_alike()
     numbered = _as(event("REMOVAL", "2026-05-06"), a_number="A-203-891-570")  # one typo
     numbered = _as(numbered, birth_date="1987-01-07")
     another = _as(event("REMOVAL", "2026-05-06"), a_number="A208000000")  # another person
-    another = _as(another, birth_date="1987-01-07")
+    another = _as(another, birth_date="1987-01-08")  # a slip away, under its own A-number
+    duplicate = _as(event("REMOVAL", "2026-05-06"), a_number="A208000000")  # a second A-file
+    duplicate = _as(duplicate, birth_date="1987-01-07")  # born the very same day
     wage = _as(event("REMOVAL", "2026-05-06"))
     wage = PersonRecord("irs_w2", "W2X", {**wage.payload, "tax_year": "2025"})
     # Each in a person of its own: a near miss brings every clearing record of its person.
-    others = [far, other_name, swapped, undated, wage, numbered, another]
+    others = [far, other_name, swapped, undated, wage, numbered, another, duplicate]
     index = NameIndex({"P1": records, **{f"P{n + 2}": [r] for n, r in enumerate(others)}})
     found = {r.ref for r in index.alike("P1", records)}
-    assert found == {swapped.ref, numbered.ref}
+    assert found == {swapped.ref, numbered.ref, duplicate.ref}
     # The person's own records are never "elsewhere".
     assert not NameIndex({"P1": [*records, swapped]}).alike("P1", records)
 
@@ -201,3 +203,18 @@ def test_an_index_of_texts_answers_as_an_index_of_records(rows: list, asker: str
     assert _as_text(NameIndex(), records_of).alike(asker, own) == expected
     assert all(r.source not in ("irs_w2", "tips") for r in expected)
     assert all(r not in own for r in expected)
+
+
+def test_a_removal_under_a_duplicate_a_file_born_the_same_day_is_alike() -> None:
+    # Measured on the 100k world s202: the removal that executed PEDRO GUERRERO-CASTILLO's
+    # order sat in another person, under a second A-number (an encounter not matched to
+    # his A-file opened a duplicate), same birth date; his order looked unexecuted.
+    records = [_as(r, a_number="A203654342") for r in ordered()]  # born 1987-01-07
+    duplicate = _as(event("REMOVAL", "2026-05-06"), birth_date="1987-01-07", a_number="A203654574")
+    slipped = _as(event("REMOVAL", "2026-05-06"), birth_date="1987-01-08", a_number="A203654574")
+    assert NameIndex({"P1": records, "P2": [duplicate]}).alike("P1", records) == [duplicate]
+    ev = _evaluate(records, [duplicate])
+    assert ev.state is not LeadState.OPEN
+    # A slip of the birth date and another A-number: two people, as before.
+    assert NameIndex({"P1": records, "P3": [slipped]}).alike("P1", records) == []
+    assert _evaluate(records, []).state is LeadState.OPEN

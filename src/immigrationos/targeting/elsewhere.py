@@ -11,8 +11,9 @@ persons, each by something the records show:
 - a record under one of the person's own A-numbers or passport numbers, whatever its name
   and date (an A-number is issued once, to one person; so is a passport number);
 - a record named alike (given and family names sounding like one of the person's, in
-  either order) born the same day or on a date one slip of a clerk away (``birth_slip``),
-  with no A-number of its own that tells it apart.
+  either order) born the same day, whatever its A-number (an encounter not matched to
+  the person's A-file opens a duplicate one), or on a date one slip of a clerk away
+  (``birth_slip``) with no A-number of its own that tells it apart.
 
 Only records of a source that can clear someone are looked at, and only the ``MOST``
 nearest other persons; each brings every such record of theirs (if that person is this
@@ -190,16 +191,22 @@ class NameIndex:
             for pid, born, theirs in self._by_key.get(key, ()):
                 if pid == person_id or pid in nearest:
                     continue
+                gap = _near(born, dates)
+                if gap is None:
+                    continue
                 if (
-                    numbers
+                    gap != 0
+                    and numbers
                     and theirs
                     and not any(
                         DamerauLevenshtein.distance(a, b) <= 1 for a in numbers for b in theirs
                     )
                 ):
-                    continue  # its own A-number tells it apart
-                gap = _near(born, dates)
-                if gap is not None and gap < nearest.get(pid, gap + 1):
+                    # Its own A-number tells it apart, unless it is named alike and born
+                    # the very same day: one person given a second A-file by an encounter
+                    # not matched to the first (a duplicate A-file).
+                    continue
+                if gap < nearest.get(pid, gap + 1):
                     nearest[pid] = gap
         kept = sorted(nearest, key=lambda pid: (nearest[pid], pid))[:MOST]
         return [r for pid in kept for r in self.records_of(pid)]

@@ -34,6 +34,8 @@ targeting throughput (persons/s) and the read latencies. Measures, never asserts
 
     .venv/bin/python bench/targeting_queue.py --persons 20000
     .venv/bin/python bench/targeting_queue.py                      # 1,000,000, truth
+    IMOS_BENCH_KEEP=/tmp/w10m .venv/bin/python bench/targeting_queue.py --persons 1810000 \
+        --seed 101 --ingested duckdb.sqlite3     # 10M records, ingested by pipeline_spark.py
 """
 
 from __future__ import annotations
@@ -44,7 +46,11 @@ import tempfile
 from pathlib import Path
 
 # Every run writes into its own var dir (database, lake, audit keys), never the user's.
-_VAR = Path(tempfile.mkdtemp(prefix="imos-bench-queue-var-"))
+# IMOS_BENCH_KEEP=DIR: work in DIR and keep it (with --ingested: a database ingested there
+# earlier, e.g. by bench/pipeline_spark.py with the same IMOS_BENCH_KEEP).
+_KEEP = os.environ.get("IMOS_BENCH_KEEP")
+_VAR = Path(_KEEP) if _KEEP else Path(tempfile.mkdtemp(prefix="imos-bench-queue-var-"))
+_VAR.mkdir(parents=True, exist_ok=True)
 os.environ["IMOS_VAR_DIR"] = str(_VAR)
 
 import argparse  # noqa: E402
@@ -279,7 +285,16 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/imos-bench-targeting"))
     parser.add_argument("--reads", type=int, default=50, help="calls per queue read")
     parser.add_argument("--keep", action="store_true", help="keep the var dir (database, lake)")
+    parser.add_argument(
+        "--ingested",
+        default=None,
+        metavar="FILE",
+        help="a SQLite database in IMOS_BENCH_KEEP already ingested from this world, its lake "
+        "beside it in lake/ (bench/pipeline_spark.py leaves one): no ingest; used in place",
+    )
     args = parser.parse_args()
+    if args.ingested and not _KEEP:
+        parser.error("--ingested needs IMOS_BENCH_KEEP=DIR, the folder that holds it")
 
     header("targeting queue (issue 5)")
     oracle = args.resolution == "truth"
@@ -300,20 +315,27 @@ def main() -> None:
     )
     stages: dict[str, Meter] = {}
     world, generated = world_dir(args.persons, args.seed, args.cache)
-    var = _VAR / f"world-{args.persons}-{args.seed}"
-    var.mkdir(parents=True)
-    lake_dir = var / "lake"
-    engine = build_engine(f"sqlite:///{(var / 'imos.sqlite3').as_posix()}")
-    migrate(engine)
-
-    _say("ingest")
-    with measured() as m:
-        report = ingest_flows.ingest_directory(
-            world, engine=engine, lake_dir=lake_dir, run_by="bench"
-        )
-    stages["ingest"] = m
-    totals = report.totals
-    _say(f"ingest: {totals['accepted']:,} rows accepted in {m.seconds:.0f} s; resolve")
+    if args.ingested:
+        var = _VAR
+        lake_dir = var / "lake"
+        engine = build_engine(f"sqlite:///{(var / args.ingested).as_posix()}")
+        migrate(engine)
+        totals = None
+        _say(f"ingested earlier: {var / args.ingested}; resolve")
+    else:
+        var = _VAR / f"world-{args.persons}-{args.seed}"
+        var.mkdir(parents=True)
+        lake_dir = var / "lake"
+        engine = build_engine(f"sqlite:///{(var / 'imos.sqlite3').as_posix()}")
+        migrate(engine)
+        _say("ingest")
+        with measured() as m:
+            report = ingest_flows.ingest_directory(
+                world, engine=engine, lake_dir=lake_dir, run_by="bench"
+            )
+        stages["ingest"] = m
+        totals = report.totals
+        _say(f"ingest: {totals['accepted']:,} rows accepted in {m.seconds:.0f} s; resolve")
 
     with measured() as m:
         resolved = resolve(args.resolution, world, engine, lake_dir)
@@ -349,10 +371,13 @@ def main() -> None:
             f", {int(generated['rows']):,} rows in all files, {int(generated['records']):,} "
             "truth records"
         )
-    print(
-        f"source rows: {totals['rows_read']:,} read, {totals['accepted']:,} accepted, "
-        f"{totals['quarantined']:,} quarantined"
-    )
+    if totals is not None:
+        print(
+            f"source rows: {totals['rows_read']:,} read, {totals['accepted']:,} accepted, "
+            f"{totals['quarantined']:,} quarantined"
+        )
+    else:
+        print(f"source rows: ingested earlier ({args.ingested})")
     print(
         f"resolved: {resolved.records:,} person records -> {resolved.persons:,} persons "
         f"({resolved.links:,} links, {resolved.flags:,} flags)"
@@ -376,7 +401,7 @@ def main() -> None:
     print(f"  GET /leads?state=OPEN (first page of 50) {_quantiles(latencies['list'])}")
     if latencies["read"]:
         print(f"  GET /leads/{{id}} (full explanation)      {_quantiles(latencies['read'])}")
-    if args.keep:
+    if args.keep or _KEEP:
         print(f"kept: {var}")
     else:
         shutil.rmtree(_VAR, ignore_errors=True)

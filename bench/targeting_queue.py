@@ -300,7 +300,7 @@ def main() -> None:
     oracle = args.resolution == "truth"
     print(
         f"world: {args.persons:,} persons, seed {args.seed}; var dir {_VAR} (embedded "
-        f"SQLite; {'kept' if args.keep else 'removed at the end'})"
+        f"SQLite; {'kept' if args.keep or _KEEP else 'removed at the end'})"
     )
     print(
         "resolution: "

@@ -14,10 +14,11 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, load_only
 
 from immigrationos.oversight import contest_restrict
+from immigrationos.records import candidates
 from immigrationos.records.models import Record
 from immigrationos.resolution.models import Person, PersonLink, PersonRecord
 from immigrationos.targeting.models import LEAD_RANK, Lead, LeadEvent, TargetingRun
@@ -60,6 +61,19 @@ def merged_into(*, session: Session) -> dict[str, str]:
     return {pid: into for pid, into in rows}
 
 
+def _of_persons(
+    session: Session, query: Select[Any], column: Any, persons: Sequence[str] | None
+) -> list[Select[Any]]:
+    """Return ``query`` as is (every person), or cut to ``persons``, ``WRITE_CHUNK`` per query."""
+    if persons is None:
+        return [query]
+    ids = list(persons)
+    return [
+        query.where(candidates.one_of(session, column, ids[start : start + WRITE_CHUNK]))
+        for start in range(0, len(ids), WRITE_CHUNK)
+    ]
+
+
 def record_parts(
     *,
     session: Session,
@@ -93,15 +107,7 @@ def record_parts(
     )
     if sources is not None:
         query = query.where(MEMBERS.c.source.in_(sorted(sources)))
-    if persons is None:
-        queries = [query]
-    else:
-        ids = list(persons)
-        queries = [
-            query.where(MEMBERS.c.person_id.in_(ids[start : start + WRITE_CHUNK]))
-            for start in range(0, len(ids), WRITE_CHUNK)
-        ]
-    for one in queries:
+    for one in _of_persons(session, query, MEMBERS.c.person_id, persons):
         for part in session.execute(one).partitions():
             texts = [row[3] for row in part]
             payloads = parse_payloads(texts)
@@ -172,16 +178,8 @@ def weakest_link_of_records(
     query = select(
         LINKS.c.unique_id_l, LINKS.c.unique_id_r, LINKS.c.match_probability
     ).execution_options(yield_per=READ_CHUNK)
-    if persons is None:
-        queries = [query]
-    else:
-        ids = list(persons)
-        queries = [
-            query.where(LINKS.c.person_id.in_(ids[start : start + WRITE_CHUNK]))
-            for start in range(0, len(ids), WRITE_CHUNK)
-        ]
     weakest: dict[str, float] = {}
-    for one in queries:
+    for one in _of_persons(session, query, LINKS.c.person_id, persons):
         for left, right, p in session.execute(one):
             prob = float(p)
             for ref in (left, right):

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from immigrationos.audit.models import AuditEvent
@@ -263,8 +265,36 @@ def test_links_across_clusters_and_an_unknown_purpose_are_refused(
     result.links = result.links.with_columns(pl.lit(clusters[-1][0]).alias("unique_id_r"))
     with pytest.raises(flows.ResolutionError, match="across two clusters"):
         persist(engine, lake_dir, result, purpose)
+    stray = result_of(clusters)
+    stray.links = stray.links.with_columns(pl.lit("numident:no-such-record").alias("unique_id_l"))
+    with pytest.raises(flows.ResolutionError, match="no cluster: numident:no-such-record-"):
+        persist(engine, lake_dir, stray, purpose)
     with pytest.raises(flows.ResolutionError, match="no purpose"):
         persist(engine, lake_dir, result_of(clusters), "P-unknown")
+
+
+def test_a_link_handed_over_twice_is_stored_once(
+    world: Path, engine: Engine, lake_dir: Path, purpose: str
+) -> None:
+    result = result_of(truth_clusters(world, engine))
+    once = result.links.height
+    result.links = pl.concat([result.links, result.links.head(3)])
+    assert once >= 3
+    persist(engine, lake_dir, result, purpose)
+    assert count(engine, PersonLink) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from("abc"), st.sampled_from([1.0, 2.0]), st.sampled_from("xy")),
+        max_size=30,
+    )
+)
+def test_repeats_are_dropped_as_unique_would_drop_them(rows: list[tuple[str, float, str]]) -> None:
+    frame = pl.DataFrame(rows, schema=["a", "w", "e"], orient="row")
+    kept = resolution_service._first_of_each(frame, ["a", "w", "e"])
+    assert kept.equals(frame.unique(["a", "w", "e"], keep="first", maintain_order=True))
 
 
 def test_judgements_become_constraints_of_the_next_run(

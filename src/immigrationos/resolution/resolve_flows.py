@@ -120,6 +120,7 @@ def resolve(
         chosen_threshold,
         report,
     )
+    del frame  # the records' columns (gigabytes at 10M records) are not needed to store
     return _stored(result, engine, lake_dir, principal, purpose_id, started, clock, report)
 
 
@@ -204,6 +205,7 @@ def link_new(
             model=model,
             new_ids=plan.fresh,
         )
+    del frame  # the records' columns are not needed to store
     result.links = kept_links(result.links, old_links, plan.group_of)
     result.stats = {**result.stats, "incremental": 1.0, "anchored_records": len(plan.group_of)}
     return _stored(result, engine, lake_dir, principal, purpose_id, started, clock, report)

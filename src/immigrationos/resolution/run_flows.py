@@ -123,24 +123,23 @@ def _checked_links(result: ResolutionResult, clusters: pl.DataFrame) -> pl.DataF
             f"{bad_numbers.height:,} link(s) lack an explanation or have a weight that is not "
             "finite or a probability outside 0..1"
         )
-    sided = links.join(
-        clusters.rename({"unique_id": "unique_id_l", "cluster_id": "cluster_l"}),
-        on="unique_id_l",
-        how="left",
-    ).join(
-        clusters.rename({"unique_id": "unique_id_r", "cluster_id": "cluster_r"}),
-        on="unique_id_r",
-        how="left",
+    # The ends' clusters are looked up column by column: a join would copy every link's
+    # explanation (gigabytes at 10M records) into a frame of its own.
+    ids, of = clusters.get_column("unique_id"), clusters.get_column("cluster_id")
+    sided = links.with_columns(
+        pl.col("unique_id_l").replace_strict(ids, of, default=None).alias("cluster_id"),
+        pl.col("unique_id_r").replace_strict(ids, of, default=None).alias("cluster_r"),
     )
-    stray = sided.filter(pl.col("cluster_l").is_null() | pl.col("cluster_r").is_null())
+    ends = sided.select("unique_id_l", "unique_id_r", "cluster_id", "cluster_r")
+    stray = ends.filter(pl.col("cluster_id").is_null() | pl.col("cluster_r").is_null())
     if stray.height:
-        ends = stray.select(pl.concat_str("unique_id_l", pl.lit("-"), "unique_id_r")).to_series()
-        raise ResolutionError(f"links to records in no cluster: {_examples(ends)}")
-    across = sided.filter(pl.col("cluster_l") != pl.col("cluster_r"))
+        named = stray.select(pl.concat_str("unique_id_l", pl.lit("-"), "unique_id_r")).to_series()
+        raise ResolutionError(f"links to records in no cluster: {_examples(named)}")
+    across = ends.filter(pl.col("cluster_id") != pl.col("cluster_r"))
     if across.height:
-        ends = across.select(pl.concat_str("unique_id_l", pl.lit("-"), "unique_id_r")).to_series()
-        raise ResolutionError(f"links across two clusters: {_examples(ends)}")
-    return sided.select(*LINK_COLUMNS, pl.col("cluster_l").alias("cluster_id"))
+        named = across.select(pl.concat_str("unique_id_l", pl.lit("-"), "unique_id_r")).to_series()
+        raise ResolutionError(f"links across two clusters: {_examples(named)}")
+    return sided.select(*LINK_COLUMNS, "cluster_id")
 
 
 def _checked_flags(result: ResolutionResult) -> pl.DataFrame:
@@ -261,8 +260,13 @@ def _persist(
             f"(run imos reindex, or resolve what was ingested): {_examples(missing.sort())}"
         )
     now = datetime.now(UTC)
-    link_rows = links.join(person_of, on="cluster_id", how="inner").with_columns(
-        pl.lit(run_id).alias("run_id")
+    # Every cluster has its person (``assign_frames``); a lookup, not a join, so that the
+    # links' explanations are not copied.
+    link_rows = links.with_columns(
+        pl.col("cluster_id")
+        .replace_strict(person_of.get_column("cluster_id"), person_of.get_column("person_id"))
+        .alias("person_id"),
+        pl.lit(run_id).alias("run_id"),
     )
     persons = person_rows(facts, link_rows, run_id=run_id, now=now)
     # Persons the run leaves as they were keep their row, and their latest run.

@@ -6,8 +6,10 @@ PostgreSQL, executemany on SQLite) on the session's own connection and transacti
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -314,13 +316,31 @@ def sync_memberships(*, session: Session, rows: pl.DataFrame, previous: pl.DataF
     return fresh.height
 
 
+def _first_of_each(rows: pl.DataFrame, content: Sequence[str]) -> pl.DataFrame:
+    """Return ``rows`` without repeats of ``content`` (the first of each kept, in order).
+
+    Without copying: a multi-column ``unique`` or a filter copies every column, and a
+    link's explanation makes the links gigabytes at 10M records. Rows are told apart
+    by a hash of their content first; only rows sharing a hash are compared in full.
+    """
+    key = functools.reduce(operator.xor, (pl.col(c).hash(seed=i) for i, c in enumerate(content)))
+    shared = rows.select(key.is_duplicated()).to_series()
+    if not shared.any():
+        return rows
+    numbered = rows.with_row_index("_row")
+    doubles = numbered.filter(shared)
+    kept = doubles.unique(list(content), keep="first", maintain_order=True).get_column("_row")
+    dropped = doubles.get_column("_row").filter(~doubles.get_column("_row").is_in(kept))
+    return numbered.filter(~pl.col("_row").is_in(dropped.implode())).drop("_row")
+
+
 def sync_links(*, session: Session, rows: pl.DataFrame) -> int:
     """Make ``person_links`` hold ``rows`` (``LINK_COLUMNS``); return the rows written.
 
     A link found again, same person, weights and explanation, keeps its row.
     """
     content = [c for c in LINK_COLUMNS if c != "run_id"]
-    rows = rows.unique(content, keep="first", maintain_order=True)
+    rows = _first_of_each(rows, content)
     schema = {
         "id": pl.Int64,
         "unique_id_l": pl.Utf8,
@@ -331,8 +351,11 @@ def sync_links(*, session: Session, rows: pl.DataFrame) -> int:
         "explanation": pl.Utf8,
     }
     old = read_frame(session, select(*(LINKS.c[c] for c in schema)), schema)
-    gone = old.join(rows.select(content), on=content, how="anti")
-    fresh = rows.join(old.select(content), on=content, how="anti")
+    if old.height == 0:  # the first run: every link is new, and nothing is copied
+        gone, fresh = old, rows
+    else:
+        gone = old.join(rows.select(content), on=content, how="anti")
+        fresh = rows.join(old.select(content), on=content, how="anti")
     session.flush()
     if old.height and gone.height * 2 > old.height:
         clear_table(session=session, table=LINK_TABLE)

@@ -61,11 +61,13 @@ from immigrationos.auth.principal import Principal  # noqa: E402
 from immigrationos.db.engine import build_engine, migrate, session_scope  # noqa: E402
 from immigrationos.policy import authorization_flows  # noqa: E402
 from immigrationos.policy import flows as policy_flows  # noqa: E402
+from immigrationos.policy import service as policy_service  # noqa: E402
 from immigrationos.policy.kinds import AuthorizationKind, PurposeKind, SubjectKind  # noqa: E402
 from immigrationos.policy.schemas import AuthorizationCreate, PurposeCreate, Subject  # noqa: E402
 from immigrationos.resolution import resolve_flows  # noqa: E402
 from immigrationos.resolution import service as resolution_service  # noqa: E402
 from immigrationos.sources import flows as ingest_flows  # noqa: E402
+from immigrationos.sources.contract import PERSON_SOURCES  # noqa: E402
 from immigrationos.synth.world import generate_world  # noqa: E402
 from immigrationos.targeting import flows as targeting_flows  # noqa: E402
 from immigrationos.targeting import service as targeting_service  # noqa: E402
@@ -115,6 +117,7 @@ class Run:
     inv_leads: list[Lead] = field(default_factory=list)
     inv_summary: targeting_flows.TargetRunSummary | None = None
     hold_causes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    cut: targeting_flows.LawfulCut | None = None  # what the run's purpose may use
 
 
 def world_dir(persons: int, seed: int, cache: Path) -> Path:
@@ -193,6 +196,9 @@ def run_world(
             progress=_progress,
         )
     run.stages["target"] = m
+    with session_scope(engine) as session:
+        ctx = policy_service.load_context(session=session, principal=OPERATOR, purpose_id=purpose)
+    run.cut = targeting_flows.lawful_cut(ctx, sorted(PERSON_SOURCES))
     owner = _truth_owners(world)
     run.leads, membership, run.by_evidence, run.unmapped = _collect(engine, owner)
     run.hold_causes = _hold_causes(engine, [ld.lead_id for ld in run.leads if ld.state == "HELD"])
@@ -429,15 +435,20 @@ def _truth_owners(world: Path) -> dict[str, str]:
 # --------------------------------------------------------------------------- scoring
 
 
-def detector_ceiling(world: Path, withheld: frozenset[str]) -> dict[str, set[str]]:
-    """Return, per violation, the true persons ``detect`` flags on their own true records."""
+def detector_ceiling(world: Path, cut: targeting_flows.LawfulCut) -> dict[str, set[str]]:
+    """Return, per violation, the true persons ``detect`` flags on their own true records.
+
+    Only the records the run's purpose may use (``cut``: the sources it withholds and the
+    records a per-record rule keeps from it, such as a state's driver licences), so that
+    the ceiling is what perfect resolution could reach under the same law.
+    """
     as_of, by_person, ssn_owner, truth = read_world(world)
     found: dict[str, set[str]] = defaultdict(set)
     for pid in truth:
+        usable = [r for r in by_person.get(pid, []) if cut.usable(r)]
         runs = detect(
-            by_person.get(pid, []), as_of, ssn_owner=ssn_owner, person_id=pid,
-            withheld_sources=withheld,
-        )  # fmt: skip
+            usable, as_of, ssn_owner=ssn_owner, person_id=pid, withheld_sources=cut.withheld
+        )
         for f in findings(runs):
             found[f.violation].add(pid)
     return found
@@ -486,10 +497,11 @@ def report(run: Run, min_group: int) -> None:
     for r in _rows(run.world / "truth/records.csv"):
         sources_of[r["person_id"]].add(r["source"])
 
-    ceiling = detector_ceiling(run.world, frozenset(withheld))
+    assert run.cut is not None
+    ceiling = detector_ceiling(run.world, run.cut)
     print(
-        "  ceiling: the detectors on each true person's own records (no resolution), same "
-        "sources withheld: recall "
+        "  ceiling: the detectors on each true person's own records (no resolution) that "
+        "the purpose may use: recall "
         + ", ".join(
             f"{v} {_rate(len(ceiling[v] & {p for p, vs in truth_v.items() if v in vs}), sum(v in vs for vs in truth_v.values()))}"
             for v in ran
@@ -526,7 +538,7 @@ def report(run: Run, min_group: int) -> None:
             print(
                 f"  {'':<26} missed {len(missed):,}: {irs:,} have records of a withheld source; "
                 f"their leads: {dict(states)}; flagged by the detectors on their true records "
-                f"with the same sources withheld: {len(missed & ceiling.get(v, set())):,}"
+                f"as the purpose may use them: {len(missed & ceiling.get(v, set())):,}"
             )
 
     suppressed = Counter(

@@ -281,3 +281,37 @@ def test_the_shared_splink_base_is_not_a_backend_by_itself() -> None:
         SplinkBackend()  # type: ignore[abstract]
     assert {"_train", "_predict"} <= SplinkBackend.__abstractmethods__
     assert not SplinkDuckDBBackend.__abstractmethods__
+
+
+def test_a_level_random_sampling_never_reaches_is_weighed_from_the_data() -> None:
+    """An exact A-number and a given/family swap: bounded u, not Splink's generic default.
+
+    Splink saves no u for a level no random pair reached, and the default it falls back to
+    gave an exact A-number 10.1 bits and a swap -0.6 (a swap then linked nothing).
+    """
+    import duckdb
+    from splink import DuckDBAPI
+
+    from immigrationos.resolution import training
+    from immigrationos.resolution.engine import normalized
+    from immigrationos.resolution.splink_backend import INPUT_TABLE, _model_input
+
+    frame = normalized(small_world().frame).with_row_index("rid")
+    con = duckdb.connect()
+    con.register("arrow_in", _model_input(frame.with_columns(pl.col("rid").cast(pl.Int64))))
+    con.execute(f"CREATE TABLE {INPUT_TABLE} AS SELECT * FROM arrow_in")
+    # A u sample of about 200 records (20,000 pairs): no two of them share an A-number or
+    # swap their names, as in the 100k worlds' samples of about a thousand.
+    options = training.TrainingOptions(u_max_pairs=2e4)
+    model = training.train_model(con, DuckDBAPI(connection=con), INPUT_TABLE, options)
+    level = {
+        (c["output_column_name"], lv.get("label_for_charts")): lv
+        for c in model["comparisons"]
+        for lv in c["comparison_levels"]
+    }
+    # Measured (random sampling saw it) or bounded (it did not): a u either way, and
+    # strong evidence either way.
+    for key in (("a_number", "EXACT"), ("family_name", "SWAPPED")):
+        m, u = level[key].get("m_probability"), level[key].get("u_probability")
+        assert m is not None and u is not None and 0 < u <= 0.01, key
+        assert math.log2(m / u) > 5.0, key

@@ -2,7 +2,14 @@
 
 - the prior (the probability that two random records match) from deterministic rules
   whose pairs are nearly all matches, divided by an assumed recall;
-- u by random sampling; the address's u then again among records of one
+- u by random sampling. A level no sampled pair reached (two random records with one
+  A-number, or with given and family names swapped) gets the rule-of-three bound
+  ``UNSEEN_BOUND / n`` over the sample's n pairs where the comparison is not null
+  (``unseen_u``; a level EM finds no m for either keeps Splink's defaults for both):
+  Splink saves no u for an unobserved level, and a model read back
+  gave such a level Splink's generic default instead, a weight that had nothing to do
+  with the data (an exact A-number 10.1, a name swap -0.6, against 15.8 for an SSN);
+- the address's u then again among records of one
   family name (``household_u``): a family shares a home, so two records of one surname
   at one address are far likelier to be two people than two random records at it, and
   weighing the address as if it were independent of the name counts the household
@@ -49,6 +56,9 @@ APART_DAYS = 400
 # A level seen fewer times than this in the sample keeps random sampling's u (too few
 # pairs to measure a frequency; FEBRL's independent records have no households).
 MIN_LEVEL_PAIRS = 30
+# A level none of n sampled pairs reached is rarer than this over n, with 95 % confidence
+# (the rule of three): the bound, not zero, so that it is evidence, never proof.
+UNSEEN_BOUND = 3.0
 # The training samples' tables (in DuckDB, and under the same names in the engine), and
 # the resolution of the hash that draws them.
 SAMPLE_PREFIX = "engine_train_"
@@ -177,6 +187,7 @@ def train_model(
             max_pairs=float(size * size + 1), num_chunks=1
         )
         model = linker.misc.save_model_to_json()
+        bounded = unseen_u(con, sample, model)  # before EM, which weighs pairs with them
         for number, columns in enumerate(comparisons.EM_RULES):
             pairs = _pairs(con, table, columns)
             # A rule few pairs meet (no SSNs in FEBRL) would train on noise: it is skipped.
@@ -195,8 +206,64 @@ def train_model(
     finally:
         for sample in samples:
             con.execute(f"DROP TABLE IF EXISTS {sample}")
+    _unbound_untrained(model, bounded)
     household_u(con, table, model, options.seed)
     return tidy_model(model)
+
+
+def _unbound_untrained(model: dict[str, Any], bounded: dict[tuple[str, str], float]) -> None:
+    """Take the bound off a level EM left without an m too (no match reached it either).
+
+    A weight is m over u: a bound u under Splink's generic default m would be a weight
+    made up of half a guess. Such a level keeps both defaults, as before ``unseen_u``.
+    """
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            key = (comparison["output_column_name"], str(level.get("label_for_charts")))
+            if key in bounded and "m_probability" not in level:
+                level.pop("u_probability", None)
+
+
+def unseen_u(
+    con: duckdb.DuckDBPyConnection, sample: str, model: dict[str, Any]
+) -> dict[tuple[str, str], float]:
+    """Give each level that no pair of the u sample reached a u of ``UNSEEN_BOUND / n``.
+
+    ``n`` is the number of the sample's pairs where the level's comparison is not null
+    (Splink's u is a share of those). Levels with a u, fixed levels and null levels are
+    left alone, as is a comparison fewer than ``EM_MIN_PAIRS`` pairs of the sample have
+    on both sides (FEBRL has no A-numbers). Returns the
+    u set per (comparison, level).
+    """
+    columns = [str(row[0]) for row in con.execute(f"DESCRIBE {sample}").fetchall()]
+    sides = ", ".join(f"{side}.{c} AS {c}_{side}" for side in ("l", "r") for c in columns)
+    pairs = f"SELECT {sides} FROM {sample} l JOIN {sample} r ON l.unique_id < r.unique_id"
+    found: dict[tuple[str, str], float] = {}
+    for comparison in model["comparisons"]:
+        name = comparison["output_column_name"]
+        unseen = [
+            level
+            for level in comparison["comparison_levels"]
+            if not level.get("is_null_level")
+            and "u_probability" not in level
+            and not level.get("fix_u_probability")
+        ]
+        if not unseen or name not in comparisons.COMPARISONS:
+            continue
+        levels, _ = comparisons.COMPARISONS[name]
+        counts = dict(
+            con.execute(
+                f"SELECT {case_sql(levels)} AS level, count(*) FROM ({pairs}) GROUP BY level"
+            ).fetchall()
+        )
+        compared = sum(n for level, n in counts.items() if level != comparisons.MISSING)
+        if compared < EM_MIN_PAIRS:  # too few pairs to bound anything
+            continue
+        for level in unseen:
+            label = str(level.get("label_for_charts"))
+            if counts.get(label, 0) == 0:
+                level["u_probability"] = found[(name, label)] = UNSEEN_BOUND / compared
+    return found
 
 
 def household_u(

@@ -53,6 +53,8 @@ import time  # noqa: E402
 from collections import Counter, defaultdict  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 
+from scipy.stats import fisher_exact  # noqa: E402
+
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(1, str(Path(__file__).parents[1]))  # the repo root: tests.targeting.truth_world
 from tests.targeting.truth_world import read_world  # noqa: E402
@@ -643,6 +645,27 @@ def report(run: Run, min_group: int) -> None:
             _fairness(attribute, label, groups, min_group, truth_v, ran_set, flagged_fp, selected)
 
 
+def _fpr_tests(stats: dict[str, tuple[int, int, int, int]]) -> dict[str, float]:
+    """Return, per group, the Holm-adjusted p of Fisher's exact test of its FPR vs the rest's.
+
+    With a few false positives per group, a ratio to the best group moves by a whole point
+    for one error more or less; the test says whether a group's rate is distinguishable
+    from chance. ``stats``: group -> (persons, negatives, false positives, selected).
+    """
+    total_neg = sum(neg for _, neg, _, _ in stats.values())
+    total_fp = sum(fp for _, _, fp, _ in stats.values())
+    raw = {}
+    for g, (_, neg, fp, _) in stats.items():
+        table = [[fp, neg - fp], [total_fp - fp, (total_neg - neg) - (total_fp - fp)]]
+        raw[g] = float(fisher_exact(table).pvalue)
+    order = sorted(raw, key=raw.__getitem__)
+    adjusted, running = {}, 0.0
+    for rank, g in enumerate(order):
+        running = max(running, min(1.0, (len(order) - rank) * raw[g]))
+        adjusted[g] = running
+    return adjusted
+
+
 def _ratio(rate: float, best: float, floor: float) -> str:
     if best:
         return f"{rate / best:.2f}"
@@ -680,13 +703,20 @@ def _fairness(
         f"lowest-rate group (* = that group's rate is 0: ratio to the lowest non-zero rate); "
         f"FPR over the group's persons with none of the violations that ran"
     )
-    print(f"    {'group':<10} {'persons':>8} {'negatives':>9} {'FP':>5} {'FPR':>8} {'ratio':>7} {'OPEN':>6} {'sel.rate':>8} {'ratio':>7}")  # fmt: skip
+    adjusted = _fpr_tests(stats)
+    print(f"    {'group':<10} {'persons':>8} {'negatives':>9} {'FP':>5} {'FPR':>8} {'ratio':>7} {'p Holm':>7} {'OPEN':>6} {'sel.rate':>8} {'ratio':>7}")  # fmt: skip
     for g, (n, neg, fp, sel) in sorted(stats.items(), key=lambda kv: -kv[1][0]):
         fpr = fp / neg if neg else 0.0
         sr = sel / n
         r_fpr = _ratio(fpr, best_fpr, floor_fpr)
         r_sel = _ratio(sr, best_sel, floor_sel)
-        print(f"    {g:<10} {n:>8,} {neg:>9,} {fp:>5,} {fpr:>8.5f} {r_fpr:>7} {sel:>6,} {sr:>8.4f} {r_sel:>7}")  # fmt: skip
+        print(f"    {g:<10} {n:>8,} {neg:>9,} {fp:>5,} {fpr:>8.5f} {r_fpr:>7} {adjusted[g]:>7.3f} {sel:>6,} {sr:>8.4f} {r_sel:>7}")  # fmt: skip
+    differ = sorted(g for g, p in adjusted.items() if p < 0.05)
+    print(
+        f"    FPR unlike the other groups' at the 5 % level (Fisher's exact test of each group "
+        f"against the rest, Holm-corrected over {len(adjusted)} groups): "
+        f"{', '.join(differ) or 'none'}"
+    )
     if left:
         print(
             f"    left out (< {min_group:,} persons): "

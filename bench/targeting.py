@@ -689,8 +689,11 @@ def _fairness(
     left = sorted((g for g in groups if g not in kept), key=lambda g: -len(groups[g]))
     stats = {}
     for g, ids in kept.items():
-        negatives = sum(not (truth_v[pid] & ran) for pid in ids)
-        fp = sum(pid in flagged_fp for pid in ids)
+        negative = [pid for pid in ids if not (truth_v[pid] & ran)]
+        negatives = len(negative)
+        # A false positive is a negative with an OPEN lead: a true violator whose lead
+        # names only violations they do not have is a wrong lead, but not in this rate.
+        fp = sum(pid in flagged_fp for pid in negative)
         sel = sum(pid in selected for pid in ids)
         stats[g] = (len(ids), negatives, fp, sel)
     fprs = [fp / neg for _, neg, fp, _ in stats.values() if neg]

@@ -53,6 +53,7 @@ import time  # noqa: E402
 from collections import Counter, defaultdict  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 
+import numpy as np  # noqa: E402
 from scipy.stats import fisher_exact  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -666,6 +667,42 @@ def _fpr_tests(stats: dict[str, tuple[int, int, int, int]]) -> dict[str, float]:
     return adjusted
 
 
+CHANCE_DRAWS = 10_000
+
+
+def _largest_ratio(fp: np.ndarray, neg: np.ndarray) -> np.ndarray:
+    """Return per row the largest FPR ratio as ``_ratio`` reckons it (0: every rate zero)."""
+    rates = np.divide(fp, neg, out=np.zeros(fp.shape), where=neg > 0)
+    high = rates.max(axis=-1)
+    nonzero = np.where(rates > 0, rates, np.inf).min(axis=-1)
+    return np.where(high > 0, high / np.where(np.isfinite(nonzero), nonzero, 1.0), 0.0)
+
+
+def _chance(stats: dict[str, tuple[int, int, int, int]]) -> tuple[float, float, float]:
+    """Return how a fair targeting would fare on the disparity goal with these groups.
+
+    The run's false positives are drawn again ``CHANCE_DRAWS`` times, each group taking
+    them in proportion to its negatives (every negative equally likely to be flagged).
+    Returns the share of draws meeting the goal (every ratio to the lowest rate within
+    0.8-1.25, which with a zero rate beside a non-zero one no draw meets), the share whose
+    largest ratio is at least this run's, and this run's largest ratio.
+    """
+    neg = np.array([n for _, n, _, _ in stats.values()], dtype=float)
+    fp = np.array([f for _, _, f, _ in stats.values()], dtype=float)
+    observed = float(_largest_ratio(fp, neg))
+    if fp.sum() == 0 or neg.sum() == 0:
+        return 1.0, 1.0, observed
+    draws = (
+        np.random.default_rng(0)
+        .multinomial(int(fp.sum()), neg / neg.sum(), size=CHANCE_DRAWS)
+        .astype(float)
+    )
+    rates = draws / np.where(neg > 0, neg, 1.0)
+    low, high = rates.min(axis=1), rates.max(axis=1)
+    meets = (high == 0) | ((low > 0) & (high <= 1.25 * low))
+    return float(meets.mean()), float((_largest_ratio(draws, neg) >= observed).mean()), observed
+
+
 def _ratio(rate: float, best: float, floor: float) -> str:
     if best:
         return f"{rate / best:.2f}"
@@ -719,6 +756,13 @@ def _fairness(
         f"    FPR unlike the other groups' at the 5 % level (Fisher's exact test of each group "
         f"against the rest, Holm-corrected over {len(adjusted)} groups): "
         f"{', '.join(differ) or 'none'}"
+    )
+    within, beyond, largest = _chance(stats)
+    print(
+        f"    under equal FPRs (the same {sum(fp for _, _, fp, _ in stats.values())} false "
+        f"positives drawn at random in proportion to the groups' negatives, {CHANCE_DRAWS:,} "
+        f"draws): every ratio within 0.8-1.25 in {within:.1%} of draws; the largest ratio "
+        f"at least this run's ({largest:.2f}) in {beyond:.1%}"
     )
     if left:
         print(

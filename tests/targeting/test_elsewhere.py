@@ -14,7 +14,7 @@ from immigrationos.targeting.evaluate import evaluate_person
 from immigrationos.targeting.records import PersonRecord
 from immigrationos.targeting.safeguards import Effect, LeadState
 
-from .builders import AS_OF, arrival, benefit, eoir, event
+from .builders import AS_OF, arrival, benefit, eoir, event, self_departure
 from .lead_builders import POLICY
 
 
@@ -51,6 +51,26 @@ def test_a_removal_left_with_another_person_named_alike_holds_the_unexecuted_ord
     assert low.effect is Effect.HOLD and removal.ref in low.evidence
     assert "FINAL_ORDER_UNEXECUTED" in {f.violation for f in low.applies_to or ()}
     assert removal.ref in low.reason
+    assert ev.state is not LeadState.OPEN
+
+
+def test_a_confirmed_self_departure_left_apart_holds_the_unexecuted_order() -> None:
+    """A person ordered removed who reported leaving, the report's name and date mistyped.
+
+    A confirmed departure executes the order as a removal does; resolution kept the
+    report apart (CAMPOSS for CAMPOS, the day off by ten), and it still holds the lead.
+    """
+    records = [_as(r, family_name="CAMPOS") for r in ordered()]
+    left = _as(
+        self_departure("2025-10-28", "2025-12-10"),
+        family_name="CAMPOSS",
+        birth_date="1987-01-17",
+    )
+    others = NameIndex({"P1": records, "P2": [left]}).alike("P1", records)
+    assert others == [left]
+    ev = _evaluate(records, others)
+    (low,) = [s for s in ev.safeguards if s.name == "LOW_IDENTITY_CONFIDENCE"]
+    assert low.effect is Effect.HOLD and left.ref in low.evidence
     assert ev.state is not LeadState.OPEN
 
 

@@ -33,21 +33,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from rapidfuzz.distance import DamerauLevenshtein
 
 from immigrationos.records.normalize import skeleton, tokens
+from immigrationos.targeting.detectors import base
 from immigrationos.targeting.records import PersonRecord
 
-# Sources whose records can clear a finding (an admission, a departure or removal, a
-# benefit, a court outcome, a citizenship record).
-CLEARING_SOURCES = frozenset(
-    (
-        "cbp_i94",
-        "enforcement_events",
-        "uscis_benefits",
-        "eoir_cases",
-        "ssa_numident",
-        "dos_passports",
-        "dmv_licenses",
-    )
-)
+# Sources whose records can clear a finding: every source a detector needs because it can
+# clear someone (an admission, a departure, self-reported and confirmed, or a removal, a
+# benefit, a court outcome, a citizenship record), and licences, which can show
+# citizenship.
+CLEARING_SOURCES = base.CLEARING_SOURCES | {"dmv_licenses"}
 # The most other persons looked at for one person (the nearest first): a name so common
 # that more are alike says little about any one of them.
 MOST = 4

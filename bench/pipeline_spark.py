@@ -202,7 +202,8 @@ def main() -> None:
     parser.add_argument(
         "--only", choices=("resolve", "target"), default=None,
         help="resolve: ingest and resolve, keep a copy of the resolved database; target: "
-        "target a fresh copy of it (both with IMOS_BENCH_KEEP, the var dir kept between)",
+        "target a fresh copy of it (both with IMOS_BENCH_KEEP, the var dir kept between; "
+        "with both engines, the two are then compared)",
     )  # fmt: skip
     args = parser.parse_args()
     if args.only and not _KEEP:
@@ -258,7 +259,7 @@ def main() -> None:
         opened = f"{len(run[1]):,}" if run[3] is not None else "–"
         print(f"| {label} | {cells[0]} | {cells[1]} | {opened} |")
     print()
-    if len(runs) < len(ENGINES) or args.only:
+    if len(runs) < len(ENGINES) or args.only == "resolve":
         _cleanup()
         return
     duck, spark = runs["duckdb"], runs["spark"]

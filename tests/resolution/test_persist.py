@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
@@ -282,6 +282,120 @@ def test_a_link_handed_over_twice_is_stored_once(
     assert once >= 3
     persist(engine, lake_dir, result, purpose)
     assert count(engine, PersonLink) == once
+
+
+def stored_links(engine: Engine) -> dict[tuple[str, str], tuple[int, str]]:
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(
+                PersonLink.unique_id_l,
+                PersonLink.unique_id_r,
+                PersonLink.id,
+                PersonLink.explanation,
+            )
+        ).all()
+    return {(left, right): (link_id, text) for left, right, link_id, text in rows}
+
+
+def test_a_rerun_keeps_unchanged_links_and_rewrites_one_whose_explanation_alone_changed(
+    world: Path, engine: Engine, lake_dir: Path, purpose: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Explanations are compared a few stored links at a time: ranges of ids, not all at once.
+    monkeypatch.setattr(resolution_service, "EXPLANATION_CHUNK", 3)
+    result = result_of(truth_clusters(world, engine))
+    first = persist(engine, lake_dir, result, purpose)
+    before = stored_links(engine)
+    assert first.links == len(before) == result.links.height > 10
+    changed = result.links.row(5, named=True)
+    pair = (changed["unique_id_l"], changed["unique_id_r"])
+    waterfall = json.loads(changed["explanation"])
+    waterfall["steps"][0]["level"] = "another level, the same weight"
+    result.links = result.links.with_columns(
+        pl.when(pl.int_range(pl.len()) == 5)
+        .then(pl.lit(json.dumps(waterfall)))
+        .otherwise(pl.col("explanation"))
+        .alias("explanation")
+    )
+    # A link handed over twice is counted once in the run's summary.
+    result.links = pl.concat([result.links, result.links.tail(2)])
+    second = persist(engine, lake_dir, result, purpose)
+    after = stored_links(engine)
+    assert second.links == len(after) == len(before)
+    assert json.loads(after[pair][1]) == waterfall
+    assert after[pair][0] != before[pair][0]
+    assert {k: v for k, v in after.items() if k != pair} == {
+        k: v for k, v in before.items() if k != pair
+    }
+
+
+LINK_CONTENT = st.tuples(
+    st.sampled_from(["a", "b", "c"]),  # the left record (the right is fixed)
+    st.sampled_from(["P1", "P2"]),
+    st.sampled_from([5.0, 7.5]),
+    st.sampled_from(["x", "y"]),  # the explanation
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(old=st.lists(LINK_CONTENT, max_size=12), new=st.lists(LINK_CONTENT, max_size=12))
+def test_sync_links_stores_exactly_the_new_links_and_keeps_the_ids_of_unchanged_ones(
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    old: list[tuple[str, str, float, str]],
+    new: list[tuple[str, str, float, str]],
+) -> None:
+    monkeypatch.setattr(resolution_service, "EXPLANATION_CHUNK", 2)
+
+    def frame(rows: list[tuple[str, str, float, str]], run: str) -> pl.DataFrame:
+        return pl.DataFrame(
+            [(run, p, left, "z", w, 0.9, e) for left, p, w, e in rows],
+            schema={
+                "run_id": pl.Utf8,
+                "person_id": pl.Utf8,
+                "unique_id_l": pl.Utf8,
+                "unique_id_r": pl.Utf8,
+                "match_weight": pl.Float64,
+                "match_probability": pl.Float64,
+                "explanation": pl.Utf8,
+            },
+            orient="row",
+        )
+
+    def stored() -> dict[tuple[str, str, float, str], int]:
+        with session_scope(engine) as session:
+            rows = session.execute(
+                select(
+                    PersonLink.unique_id_l,
+                    PersonLink.person_id,
+                    PersonLink.match_weight,
+                    PersonLink.explanation,
+                    PersonLink.id,
+                )
+            ).all()
+        table = {(left, p, w, e): link_id for left, p, w, e, link_id in rows}
+        assert len(table) == len(rows), "a link stored twice"
+        return table
+
+    with session_scope(engine) as session:
+        resolution_service.clear_table(session=session, table="person_links")
+        synced = resolution_service.sync_links(session=session, rows=frame(old, "r1"))
+        session.commit()
+    assert synced.held == synced.written == len(set(old))
+    before = stored()
+    with session_scope(engine) as session:
+        synced = resolution_service.sync_links(session=session, rows=frame(new, "r2"))
+        session.commit()
+    after = stored()
+    assert set(after) == set(new)
+    assert synced.held == len(set(new))
+    unchanged = set(new) & set(old)
+    # Unless most stored links went (the table is then rewritten whole), a link found
+    # again keeps its row, and only the others are written.
+    if (len(set(old)) - len(unchanged)) * 2 <= len(set(old)):
+        assert {k: after[k] for k in unchanged} == {k: before[k] for k in unchanged}
+        assert synced.written == len(set(new)) - len(unchanged)
 
 
 @settings(max_examples=200, deadline=None)

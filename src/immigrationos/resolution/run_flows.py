@@ -279,7 +279,7 @@ def _persist(
     resolution_service.end_persons(session=session, ended=ended, run_id=run_id, at=now)
     member_rows = facts.select("source", "record_id", "person_id", pl.lit(run_id).alias("run_id"))
     resolution_service.sync_memberships(session=session, rows=member_rows, previous=previous)
-    resolution_service.sync_links(session=session, rows=link_rows)
+    synced = resolution_service.sync_links(session=session, rows=link_rows)
     event_rows = pl.DataFrame(
         {
             "run_id": [run_id] * len(assignment.events),
@@ -319,7 +319,7 @@ def _persist(
         finished_at=datetime.now(UTC),
         records=membership.height,
         persons=persons.height,
-        links=link_rows.height,
+        links=synced.held,
         flags=flag_rows.height,
         created=counts["CREATED"],
         merged=len(assignment.merged_into),
@@ -330,7 +330,7 @@ def _persist(
         run_id=run_id,
         records=membership.height,
         persons=persons.height,
-        links=link_rows.height,
+        links=synced.held,
         flags=flag_rows.height,
         created=counts["CREATED"],
         kept=kept,

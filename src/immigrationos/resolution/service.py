@@ -330,17 +330,33 @@ def _first_of_each(rows: pl.DataFrame, content: Sequence[str]) -> pl.DataFrame:
     numbered = rows.with_row_index("_row")
     doubles = numbered.filter(shared)
     kept = doubles.unique(list(content), keep="first", maintain_order=True).get_column("_row")
-    dropped = doubles.get_column("_row").filter(~doubles.get_column("_row").is_in(kept))
+    dropped = doubles.get_column("_row").filter(~doubles.get_column("_row").is_in(kept.implode()))
     return numbered.filter(~pl.col("_row").is_in(dropped.implode())).drop("_row")
 
 
-def sync_links(*, session: Session, rows: pl.DataFrame) -> int:
-    """Make ``person_links`` hold ``rows`` (``LINK_COLUMNS``); return the rows written.
+# Stored explanations are compared this many links at a time (by ``id`` range), so that a
+# rerun never holds every stored explanation at once (gigabytes at 10M records).
+EXPLANATION_CHUNK = 100_000
 
-    A link found again, same person, weights and explanation, keeps its row.
+
+@dataclass(frozen=True)
+class LinksSynced:
+    """What ``sync_links`` did: the links the run holds, and how many rows it wrote."""
+
+    held: int
+    written: int
+
+
+def sync_links(*, session: Session, rows: pl.DataFrame) -> LinksSynced:
+    """Make ``person_links`` hold ``rows`` (``LINK_COLUMNS``), repeats dropped.
+
+    A link found again, same person, weights and explanation, keeps its row. The stored
+    links are read without their explanations; only the explanations of stored links
+    whose other fields match a new link are read, ``EXPLANATION_CHUNK`` at a time.
     """
     content = [c for c in LINK_COLUMNS if c != "run_id"]
     rows = _first_of_each(rows, content)
+    fields = [c for c in content if c != "explanation"]
     schema = {
         "id": pl.Int64,
         "unique_id_l": pl.Utf8,
@@ -348,24 +364,58 @@ def sync_links(*, session: Session, rows: pl.DataFrame) -> int:
         "person_id": pl.Utf8,
         "match_weight": pl.Float64,
         "match_probability": pl.Float64,
-        "explanation": pl.Utf8,
     }
     old = read_frame(session, select(*(LINKS.c[c] for c in schema)), schema)
     if old.height == 0:  # the first run: every link is new, and nothing is copied
-        gone, fresh = old, rows
+        gone_ids, fresh = old.get_column("id"), rows
     else:
-        gone = old.join(rows.select(content), on=content, how="anti")
-        fresh = rows.join(old.select(content), on=content, how="anti")
+        kept = _unchanged_links(session, old, rows.select(*fields), rows.get_column("explanation"))
+        gone_ids = old.get_column("id").filter(~old.get_column("id").is_in(kept["id"].implode()))
+        fresh = (
+            rows.with_row_index("_row")
+            .filter(~pl.col("_row").is_in(kept["_row"].implode()))
+            .drop("_row")
+        )
     session.flush()
-    if old.height and gone.height * 2 > old.height:
+    if old.height and gone_ids.len() * 2 > old.height:
         clear_table(session=session, table=LINK_TABLE)
         fresh = rows
     with bulk.Loader(session) as loader:
-        if fresh is not rows and gone.height:
+        if fresh is not rows and gone_ids.len():
             id_type = "BIGINT" if loader.postgres else "INTEGER"
-            _delete_keys(loader, LINK_TABLE, gone.select("id"), {"id": id_type})
+            _delete_keys(loader, LINK_TABLE, gone_ids.to_frame(), {"id": id_type})
         loader.append(LINK_TABLE, LINK_COLUMNS, fresh)
-    return fresh.height
+    return LinksSynced(held=rows.height, written=fresh.height)
+
+
+def _unchanged_links(
+    session: Session, old: pl.DataFrame, new: pl.DataFrame, explanations: pl.Series
+) -> pl.DataFrame:
+    """Return ``id, _row``: each stored link equal to new row ``_row``, explanation included.
+
+    ``old`` holds the stored links' ids and fields without explanations, ``new`` the new
+    rows' fields in order, ``explanations`` their explanations. The stored explanations
+    are read by ranges of ``id`` holding at most ``EXPLANATION_CHUNK`` links each.
+    """
+    pairs = old.join(new.with_row_index("_row"), on=new.columns, how="inner").select("id", "_row")
+    ids = old.get_column("id").sort()
+    kept: list[pl.DataFrame] = [pl.DataFrame(schema={"id": pl.Int64, "_row": pl.UInt32})]
+    for start in range(0, ids.len() if pairs.height else 0, EXPLANATION_CHUNK):
+        low, high = ids[start], ids[min(start + EXPLANATION_CHUNK, ids.len()) - 1]
+        chunk = pairs.filter(pl.col("id").is_between(low, high))
+        if chunk.height == 0:
+            continue
+        stored = read_frame(
+            session,
+            select(LINKS.c.id, LINKS.c.explanation).where(LINKS.c.id.between(low, high)),
+            {"id": pl.Int64, "stored": pl.Utf8},
+        )
+        chunk = chunk.join(stored, on="id", how="inner")
+        same = chunk.get_column("stored") == explanations.gather(chunk.get_column("_row"))
+        kept.append(chunk.filter(same).select("id", "_row"))
+    # New rows are unique, so a stored link equals one at most; a stored repeat (from
+    # before repeats were dropped) leaves all but one of its rows gone.
+    return pl.concat(kept).unique("_row", keep="first", maintain_order=True)
 
 
 def _stage_type(column: str, postgres: bool) -> str:

@@ -238,3 +238,56 @@ def test_a_removal_under_a_duplicate_a_file_born_the_same_day_is_alike() -> None
     # A slip of the birth date and another A-number: two people, as before.
     assert NameIndex({"P1": records, "P3": [slipped]}).alike("P1", records) == []
     assert _evaluate(records, []).state is LeadState.OPEN
+
+
+def test_a_removal_under_a_nickname_or_a_joined_particle_is_alike() -> None:
+    # Measured on the 100k world s404: orders that looked unexecuted because the removal
+    # sat in another person, written LOU for LUIS, or JUN DELEON for JUAN DE LEON.
+    luis = [_as(r, given_name="LUIS", family_name="MEJIA") for r in ordered()]
+    lou = _as(event("REMOVAL", "2026-05-06"), given_name="LOU", family_name="MEJIA")
+    lou = _as(lou, birth_date="1987-01-08", a_number=None)  # a slip away, no A-number
+    assert NameIndex({"P1": luis, "P2": [lou]}).alike("P1", luis) == [lou]
+    assert _evaluate(luis, [lou]).state is not LeadState.OPEN
+    juan = [_as(r, given_name="JUAN", family_name="DE LEON") for r in ordered()]
+    jun = _as(event("REMOVAL", "2026-05-06"), given_name="JUN", family_name="DELEON")
+    jun = _as(jun, birth_date="1987-01-07")
+    assert NameIndex({"P1": juan, "P2": [jun]}).alike("P1", juan) == [jun]
+    # A nickname of another name is not alike: LOU is LOUIS, never MIGUEL.
+    miguel = [_as(r, given_name="MIGUEL", family_name="MEJIA") for r in ordered()]
+    assert NameIndex({"P1": miguel, "P2": [lou]}).alike("P1", miguel) == []
+
+
+def test_a_family_name_one_typed_character_away_is_alike_only_born_the_same_day() -> None:
+    lucy = [_as(r, given_name="LUCY", family_name="MARTINEZ") for r in ordered()]
+    typo = _as(event("REMOVAL", "2026-05-06"), given_name="LUCY", family_name="MARTINED")
+    typo = _as(typo, birth_date="1987-01-07")
+    assert NameIndex({"P1": lucy, "P2": [typo]}).alike("P1", lucy) == [typo]
+    assert _evaluate(lucy, [typo]).state is not LeadState.OPEN
+    # Under another A-number too, as a duplicate A-file born the same day is.
+    filed = _as(typo, a_number="A208000000")
+    numbered = [_as(r, a_number="A203654342") for r in lucy]
+    assert NameIndex({"P1": numbered, "P2": [filed]}).alike("P1", numbered) == [filed]
+    # Two mistakes are two people: the typo and a birth date a slip away.
+    slipped = _as(typo, birth_date="1987-01-08")
+    assert NameIndex({"P1": lucy, "P2": [slipped]}).alike("P1", lucy) == []
+    # Two letters apart, or a short surname a letter apart, are other names.
+    far = _as(typo, family_name="MARTINOD")
+    short = [_as(r, given_name="WEI", family_name="LIM") for r in ordered()]
+    lu = _as(event("REMOVAL", "2026-05-06"), given_name="WEI", family_name="KIM")
+    lu = _as(lu, birth_date="1987-01-07")
+    assert NameIndex({"P1": lucy, "P2": [far]}).alike("P1", lucy) == []
+    assert NameIndex({"P1": short, "P2": [lu]}).alike("P1", short) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet="ABCDEMNORSTZ", min_size=1, max_size=9),
+    st.text(alphabet="ABCDEMNORSTZ", min_size=1, max_size=9),
+)
+def test_one_typo_is_symmetric_and_never_the_same_name(a: str, b: str) -> None:
+    from immigrationos.targeting.elsewhere import TYPO_MIN_LENGTH, one_typo
+
+    assert one_typo(a, b) == one_typo(b, a)
+    assert not one_typo(a, a)
+    if one_typo(a, b):
+        assert abs(len(a) - len(b)) <= 1 and min(len(a), len(b)) >= TYPO_MIN_LENGTH

@@ -13,7 +13,11 @@ persons, each by something the records show:
 - a record named alike (given and family names sounding like one of the person's, in
   either order) born the same day, whatever its A-number (an encounter not matched to
   the person's A-file opens a duplicate one), or on a date one slip of a clerk away
-  (``birth_slip``) with no A-number of its own that tells it apart.
+  (``birth_slip``) with no A-number of its own that tells it apart. A given name sounds
+  alike through its canonical form too (LOU is LOUIS, which sounds as LUIS; LUPE is
+  GUADALUPE), and a family name with its particles joined (DE LEON as DELEON);
+- a record born the very same day, its given name sounding alike and its family name
+  one typed character away (MARTINED for MARTINEZ), whatever its A-number.
 
 Only records of a source that can clear someone are looked at, and only the ``MOST``
 nearest other persons; each brings every such record of theirs (if that person is this
@@ -29,10 +33,12 @@ import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein
 
 from immigrationos.records.normalize import skeleton, tokens
+from immigrationos.resolution.names import given_table, surname_units
 from immigrationos.targeting.detectors import base
 from immigrationos.targeting.records import PersonRecord
 
@@ -48,16 +54,59 @@ MOST = 4
 SAFE_DAY = 28
 # The rank of a near miss by document number: before any by name and birth date.
 BY_NUMBER = -1
+# A family name one typed character from another is a near miss only from this length: two
+# short surnames a letter apart (LI, LU; DIAZ, DIEZ is allowed) are mostly two names.
+TYPO_MIN_LENGTH = 4
 
 Key = tuple[str, str]
 
 
-def _keys(record: PersonRecord) -> set[Key]:
-    given, family = tokens(record.text("given_name")), tokens(record.text("family_name"))
+@lru_cache(maxsize=200_000)
+def given_keys(word: str) -> tuple[str, ...]:
+    """Return the sounds of a given name: its own and its canonical form's (LOU: LOUIS)."""
+    return tuple(dict.fromkeys((skeleton(word), skeleton(given_table().canonical(word)))))
+
+
+@lru_cache(maxsize=200_000)
+def family_words(family: str | None) -> tuple[str, ...]:
+    """Return a family name's first word and its first surname, particles joined (DELEON).
+
+    Cached, so that the index holds one tuple per distinct family name, not per record.
+    """
+    words = tokens(family)
+    if not words:
+        return ()
+    first = surname_units(" ".join(words))[0].replace("_", "")
+    return tuple(dict.fromkeys((words[0], first)))
+
+
+def _names(record: PersonRecord) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return a record's given-name sounds and family words, or two empty tuples."""
+    given, family = tokens(record.text("given_name")), family_words(record.text("family_name"))
     if not given or not family:
-        return set()
-    g, f = skeleton(given[0]), skeleton(family[0])
-    return {(g, f), (f, g)}
+        return (), ()
+    return given_keys(given[0]), family
+
+
+def _pairs(sounds: Sequence[str], families: Sequence[str]) -> set[Key]:
+    """Return the name keys of given-name sounds and family words, in either order."""
+    out: set[Key] = set()
+    for g in sounds:
+        for f in families:
+            sf = skeleton(f)
+            out.update(((g, sf), (sf, g)))
+    return out
+
+
+def _keys(record: PersonRecord) -> set[Key]:
+    return _pairs(*_names(record))
+
+
+def one_typo(a: str, b: str) -> bool:
+    """Return whether two family words are one typed character apart, and long enough."""
+    return (
+        a != b and min(len(a), len(b)) >= TYPO_MIN_LENGTH and DamerauLevenshtein.distance(a, b) <= 1
+    )
 
 
 def birth_slip(a: dt.date, b: dt.date) -> bool:
@@ -131,6 +180,10 @@ class NameIndex:
             list
         )
         self._by_number: dict[str, list[str]] = defaultdict(list)
+        # (given-name sound, birth date) -> (person, family words): family-name typos.
+        self._by_day: dict[tuple[str, dt.date], list[tuple[str, tuple[str, ...]]]] = defaultdict(
+            list
+        )
         self._clearing: dict[str, list[PersonRecord | tuple[str, str, str]]] = defaultdict(list)
         for pid, records in (records_of or {}).items():
             for r in records:
@@ -146,11 +199,16 @@ class NameIndex:
             return
         kept = record if text is None else (record.source, record.record_id, text)
         self._clearing[person_id].append(kept)
-        g, f = tokens(record.text("given_name")), tokens(record.text("family_name"))
-        if g and f:
+        sounds, families = _names(record)
+        if sounds:
+            born = record.date("birth_date")
             numbers = tuple(sorted(_a_numbers([record])))
-            entry = (person_id, record.date("birth_date"), numbers)
-            self._by_key[(skeleton(g[0]), skeleton(f[0]))].append(entry)
+            entry = (person_id, born, numbers)
+            for g in sounds:
+                for f in families:
+                    self._by_key[(g, skeleton(f))].append(entry)
+                if born is not None:
+                    self._by_day[(g, born)].append((person_id, families))
         for number in _numbers([record]):
             self._by_number[number].append(person_id)
 
@@ -166,7 +224,8 @@ class NameIndex:
 
         Nearest first: persons holding a record under one of this person's A-numbers or
         passport numbers, then persons holding a record named alike and born the same day
-        or one slip away (by days between the birth dates).
+        or one slip away (by days between the birth dates), or born the same day with the
+        family name one typed character away.
         """
         own = list(records)
         keys = set().union(*(_keys(r) for r in own)) if own else set()
@@ -201,6 +260,19 @@ class NameIndex:
                     continue
                 if gap < nearest.get(pid, gap + 1):
                     nearest[pid] = gap
+        # Born the very same day, the given name sounding alike, the family name one typed
+        # character away (MARTINED for MARTINEZ): whatever its A-number, as a duplicate
+        # A-file born the same day is.
+        names = [_names(r) for r in own]
+        sounds = {g for gs, _ in names for g in gs}
+        families = {f for _, fs in names for f in fs}
+        for g in sounds:
+            for born in dates:
+                for pid, theirs_f in self._by_day.get((g, born), ()):
+                    if pid == person_id or pid in nearest:
+                        continue
+                    if any(one_typo(a, b) for a in families for b in theirs_f):
+                        nearest[pid] = 0
         kept = sorted(nearest, key=lambda pid: (nearest[pid], pid))[:MOST]
         return [r for pid in kept for r in self.records_of(pid)]
 

@@ -259,3 +259,39 @@ def test_a_spark_run_deletes_the_tables_splink_wrote(
     assert local.is_dir()
     assert on_spark_same_model.stats["scored_pairs"] > 0
     assert not [p.name for p in local.iterdir() if p.name.startswith("__splink__")]
+
+
+def test_scored_pairs_come_back_alike_as_parquet_files_and_as_arrow(
+    spark: SparkSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pairs written as Parquet by the executors are the pairs Arrow brings back.
+
+    Parquet is the way in local mode: the driver collects nothing, so a result past
+    ``spark.driver.maxResultSize`` (1 GiB by default, passed by 3M records) does no harm.
+    """
+    import duckdb
+
+    from immigrationos.resolution import splink_spark
+
+    rows = [(f"r{n}", f"r{n + 1}", n / 7, n % 4, None if n % 5 else 0.25) for n in range(500)]
+    scored = spark.createDataFrame(
+        rows, "rid_l string, rid_r string, match_weight double, gamma_name int, bf double"
+    )
+    folder = splink_spark._local_checkpoint_folder(spark)
+    assert folder is not None
+    before = splink_spark._checkpoint_entries(spark)
+    as_files = duckdb.connect()
+    splink_spark._scored_into_duckdb(as_files, spark, scored)
+    written = splink_spark._checkpoint_entries(spark) - before
+    assert len(written) == 1 and list((folder / written.pop()).glob("*.parquet"))
+    monkeypatch.setattr(splink_spark, "_local_checkpoint_folder", lambda _spark: None)
+    as_arrow = duckdb.connect()
+    splink_spark._scored_into_duckdb(as_arrow, spark, scored)
+    query = "SELECT * FROM engine_predict ORDER BY rid_l"
+    assert as_files.sql(query).fetchall() == as_arrow.sql(query).fetchall()
+    assert len(as_files.sql(query).fetchall()) == 500
+    assert as_files.sql("DESCRIBE engine_predict").fetchall() == (
+        as_arrow.sql("DESCRIBE engine_predict").fetchall()
+    )
+    splink_spark._delete_checkpoints(spark, before)
+    assert splink_spark._checkpoint_entries(spark) == before

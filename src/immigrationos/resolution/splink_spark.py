@@ -14,8 +14,9 @@ by ``comparisons.dialect_sql``):
 - blocking: ``splink_backend.blocking_sql`` in Spark's SQL;
 - scoring: Splink's predict over those pairs, at or above the threshold.
 
-The scored pairs (those above the threshold: a small part of the candidates) come back as
-Arrow into the DuckDB ``engine_predict`` table, and from there the run is the DuckDB
+The scored pairs (those above the threshold: a small part of the candidates) come back
+into the DuckDB ``engine_predict`` table (as Parquet files the executors write in the
+checkpoint folder, when DuckDB can read it; else as Arrow through the driver), and from there the run is the DuckDB
 backend's own: shared SSNs, ambiguity, constrained clustering, explanations
 (``splink_backend.SplinkBackend``). The model is returned in DuckDB's SQL, as the DuckDB
 backend returns it, so either engine scores a batch with a model the other trained.
@@ -30,7 +31,9 @@ float sums, which ``training.tidy_model`` rounds away; tested: the parameters ag
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -50,7 +53,7 @@ from immigrationos.resolution.training import SAMPLE_PREFIX, train_model
 from immigrationos.spark.session import spark_session
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 SPARK_DIALECT = "spark"
 # Splink writes its intermediate tables as parquet under the session's checkpoint folder
@@ -116,16 +119,50 @@ class SplinkSparkBackend(SplinkBackend):
             mark = time.perf_counter()
             predictions = predict_blocked(api, model, threshold)
             scored = api.spark.sql(f"SELECT {PREDICT_COLUMNS} FROM {predictions.physical_name}")
-            con.register("engine_predict_arrow", scored.toArrow())
-            try:
-                con.execute("CREATE TABLE engine_predict AS SELECT * FROM engine_predict_arrow")
-            finally:
-                con.unregister("engine_predict_arrow")
+            _scored_into_duckdb(con, api.spark, scored)
         finally:
             _drop_spark_tables(api.spark, views)
             _delete_checkpoints(api.spark, before)
         clock["predict"] = time.perf_counter() - mark
         return int(candidates)
+
+
+def _scored_into_duckdb(
+    con: duckdb.DuckDBPyConnection, spark: SparkSession, scored: DataFrame
+) -> None:
+    """Create DuckDB's ``engine_predict`` from Spark's scored pairs.
+
+    When the checkpoint folder is on this machine's file system (local mode, or a driver
+    sharing it), the executors write the pairs there as Parquet and DuckDB reads the
+    files: nothing is collected through the driver's JVM, whose results are capped by
+    ``spark.driver.maxResultSize`` (1 GiB by default; the pairs of 3M records pass it).
+    Otherwise (HDFS, an object store) they come back as Arrow.
+    """
+    folder = _local_checkpoint_folder(spark)
+    if folder is not None:
+        # Named as Splink's tables are, so that the run's cleanup deletes it with them.
+        out = folder / f"{SPLINK_PREFIX}engine_predict_{uuid.uuid4().hex}"
+        scored.write.parquet(out.as_uri())
+        files = sorted(str(f) for f in out.glob("*.parquet"))
+        if files:
+            con.execute("CREATE TABLE engine_predict AS SELECT * FROM read_parquet(?)", [files])
+            return
+    con.register("engine_predict_arrow", scored.toArrow())
+    try:
+        con.execute("CREATE TABLE engine_predict AS SELECT * FROM engine_predict_arrow")
+    finally:
+        con.unregister("engine_predict_arrow")
+
+
+def _local_checkpoint_folder(spark: SparkSession) -> Path | None:
+    """Return the checkpoint folder when it is on the local file system, else None."""
+    found = _checkpoint_folder(spark)
+    if found is None:
+        return None
+    uri = found[1].toUri()
+    if uri.getScheme() not in (None, "file"):
+        return None
+    return Path(uri.getPath())
 
 
 def _copy(con: duckdb.DuckDBPyConnection, spark: SparkSession, table: str) -> None:

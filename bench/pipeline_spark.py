@@ -215,6 +215,9 @@ def main() -> None:
             _copy_database(_VAR / f"{name}-resolved.sqlite3", _VAR / f"{name}.sqlite3")
     else:
         world = world_dir(args.persons, args.seed, args.cache)
+        # A lake kept from an earlier run would make the ingest skip every file it already
+        # holds, and the fresh database would index no record: start both afresh.
+        shutil.rmtree(lake_dir, ignore_errors=True)
         ingested = _VAR / "ingested.sqlite3"
         engine = build_engine(f"sqlite:///{ingested.as_posix()}")
         migrate(engine)

@@ -86,8 +86,8 @@ class SplinkSparkBackend(SplinkBackend):
 
     def _train(self, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         """Return the model trained by Splink on Spark, in DuckDB's SQL (as stored)."""
+        before = _checkpoint_entries(spark_session(self.master))
         api = self._api(con, restricted=False)
-        before = _checkpoint_entries(api.spark)
         try:
             model = train_model(
                 con, api, INPUT_TABLE, self.training, lambda table: _copy(con, api.spark, table)
@@ -108,8 +108,8 @@ class SplinkSparkBackend(SplinkBackend):
     ) -> int:
         """Create ``engine_predict`` in DuckDB from the pairs Splink scored on Spark."""
         mark = time.perf_counter()
+        before = _checkpoint_entries(spark_session(self.master))
         api = self._api(con, restricted=restricted)
-        before = _checkpoint_entries(api.spark)
         views = (INPUT_TABLE, NEW_TABLE, BLOCKED_TABLE)
         try:
             blocked = api.spark.sql(blocking_sql(SPARK_DIALECT, restricted))
@@ -166,8 +166,21 @@ def _local_checkpoint_folder(spark: SparkSession) -> Path | None:
 
 
 def _copy(con: duckdb.DuckDBPyConnection, spark: SparkSession, table: str) -> None:
-    """Make DuckDB's ``table`` a cached Spark view of the same name."""
-    records = spark.createDataFrame(con.sql(f"SELECT * FROM {table}").to_arrow_table())
+    """Make DuckDB's ``table`` a cached Spark view of the same name.
+
+    When the checkpoint folder is on this machine's file system, DuckDB writes the table
+    there as Parquet and Spark reads it: the records never pass through this process as
+    Arrow, nor through the driver's JVM (at 10M records, gigabytes each). The files are
+    deleted with Splink's tables when the run ends. Otherwise they go as Arrow.
+    """
+    folder = _local_checkpoint_folder(spark)
+    if folder is None:
+        records = spark.createDataFrame(con.sql(f"SELECT * FROM {table}").to_arrow_table())
+    else:
+        out = folder / f"{SPLINK_PREFIX}copy_{table}_{uuid.uuid4().hex}"
+        out.mkdir(parents=True)
+        con.execute(f"COPY {table} TO '{out / 'records.parquet'}' (FORMAT parquet)")
+        records = spark.read.parquet(out.as_uri())
     records.cache().createOrReplaceTempView(table)
 
 

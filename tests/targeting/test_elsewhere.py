@@ -291,3 +291,44 @@ def test_one_typo_is_symmetric_and_never_the_same_name(a: str, b: str) -> None:
     assert not one_typo(a, a)
     if one_typo(a, b):
         assert abs(len(a) - len(b)) <= 1 and min(len(a), len(b)) >= TYPO_MIN_LENGTH
+
+
+def test_pinyin_written_with_and_without_a_break_is_alike() -> None:
+    # Measured on the 100k world s202: lawfully present persons with an OPEN overstay, the
+    # grant that makes the stay lawful resolved apart under the name written otherwise.
+    stay = _as(arrival("2017-11-02", "B2", "2018-05-01"), birth_date="1992-11-28")
+    # The port wrote the family name first and the given name in two syllables.
+    i94 = [_as(stay, given_name="CAI", family_name="JIAN GUO")]
+    granted = _as(
+        benefit("I-485", "APPROVED", filed="2018-03-01", decided="2019-06-01"),
+        given_name="JIANGUO",
+        family_name="CAI",
+        birth_date="1992-11-28",
+    )
+    assert NameIndex({"P1": i94, "P2": [granted]}).alike("P1", i94) == [granted]
+    ev = _evaluate(i94, [granted])
+    assert "OVERSTAY" in ev.violations and ev.state is not LeadState.OPEN
+    # XIU-YING for XIUYING, the birth date unknown and written as 1 January.
+    xiuying = [_as(stay, given_name="XIUYING", family_name="CHEN", birth_date="1979-07-02")]
+    hyphen = _as(granted, given_name="XIU-YING", family_name="CHEN", birth_date="1979-01-01")
+    assert NameIndex({"P1": xiuying, "P2": [hyphen]}).alike("P1", xiuying) == [hyphen]
+    # Run together, other names stay other names: XIU MEI is not XIUYING.
+    mei = _as(hyphen, given_name="XIU MEI")
+    assert NameIndex({"P1": xiuying, "P2": [mei]}).alike("P1", xiuying) == []
+
+
+def test_a_family_name_in_another_romanisation_is_alike() -> None:
+    # Measured on the 100k world s1111: YINGYING NG at the port, WU YING YING on the
+    # pending application (NG is the Cantonese romanisation of WU), born the same day.
+    stay = _as(arrival("2026-03-19", "B2", "2026-09-15"), birth_date="1980-02-25")
+    i94 = [_as(stay, given_name="YINGYING", family_name="NG")]
+    pending = _as(
+        benefit("I-485", "PENDING", filed="2026-06-01"),
+        given_name="WU",
+        family_name="YING YING",
+        birth_date="1980-02-25",
+    )
+    assert NameIndex({"P1": i94, "P2": [pending]}).alike("P1", i94) == [pending]
+    # A family name that no table joins stays apart.
+    other = _as(pending, given_name="LI")
+    assert NameIndex({"P1": i94, "P2": [other]}).alike("P1", i94) == []

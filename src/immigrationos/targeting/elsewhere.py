@@ -15,7 +15,9 @@ persons, each by something the records show:
   the person's A-file opens a duplicate one), or on a date one slip of a clerk away
   (``birth_slip``) with no A-number of its own that tells it apart. A given name sounds
   alike through its canonical form too (LOU is LOUIS, which sounds as LUIS; LUPE is
-  GUADALUPE), and a family name with its particles joined (DE LEON as DELEON);
+  GUADALUPE), and a family name with its particles joined (DE LEON as DELEON); a name
+  in several words also run together (XIU YING as XIUYING, JIAN GUO as JIANGUO) and a
+  family name through its transliteration's canonical spelling (NG as WU);
 - a record born the very same day, its given name sounding alike and its family name
   one typed character away (MARTINED for MARTINEZ), whatever its A-number.
 
@@ -38,7 +40,7 @@ from functools import lru_cache
 from rapidfuzz.distance import DamerauLevenshtein
 
 from immigrationos.records.normalize import skeleton, tokens
-from immigrationos.resolution.names import given_table, surname_units
+from immigrationos.resolution.names import family_table, given_table, surname_units
 from immigrationos.targeting.detectors import base
 from immigrationos.targeting.records import PersonRecord
 
@@ -62,14 +64,26 @@ Key = tuple[str, str]
 
 
 @lru_cache(maxsize=200_000)
-def given_keys(word: str) -> tuple[str, ...]:
-    """Return the sounds of a given name: its own and its canonical form's (LOU: LOUIS)."""
-    return tuple(dict.fromkeys((skeleton(word), skeleton(given_table().canonical(word)))))
+def given_keys(given: str | None) -> tuple[str, ...]:
+    """Return the sounds of a given name: its first word's, that word's canonical form's
+    (LOU: LOUIS), and, of a name in several words, the words run together (XIU-YING and
+    XIU YING as XIUYING: pinyin written with and without a break)."""
+    words = tokens(given)
+    if not words:
+        return ()
+    sounds = [skeleton(words[0]), skeleton(given_table().canonical(words[0]))]
+    if len(words) > 1:
+        sounds.append(skeleton("".join(words)))
+    return tuple(dict.fromkeys(sounds))
 
 
 @lru_cache(maxsize=200_000)
 def family_words(family: str | None) -> tuple[str, ...]:
-    """Return a family name's first word and its first surname, particles joined (DELEON).
+    """Return a family name's first word, its first surname with particles joined (DE LEON
+    as DELEON), of a name in several words all of them run together (JIAN GUO as JIANGUO:
+    a given name in pinyin written where the family name goes), and the first word's
+    canonical spelling in resolution's transliteration table (NG and WOO as WU, CHEUNG as
+    ZHANG).
 
     Cached, so that the index holds one tuple per distinct family name, not per record.
     """
@@ -77,15 +91,16 @@ def family_words(family: str | None) -> tuple[str, ...]:
     if not words:
         return ()
     first = surname_units(" ".join(words))[0].replace("_", "")
-    return tuple(dict.fromkeys((words[0], first)))
+    canonical = family_table().canonical(words[0])
+    return tuple(dict.fromkeys((words[0], first, "".join(words), canonical)))
 
 
 def _names(record: PersonRecord) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Return a record's given-name sounds and family words, or two empty tuples."""
-    given, family = tokens(record.text("given_name")), family_words(record.text("family_name"))
-    if not given or not family:
+    sounds, family = given_keys(record.text("given_name")), family_words(record.text("family_name"))
+    if not sounds or not family:
         return (), ()
-    return given_keys(given[0]), family
+    return sounds, family
 
 
 def _pairs(sounds: Sequence[str], families: Sequence[str]) -> set[Key]:

@@ -17,9 +17,10 @@ by ``comparisons.dialect_sql``):
 The scored pairs (those above the threshold: a small part of the candidates) come back
 into the DuckDB ``engine_predict`` table (as Parquet files the executors write in the
 checkpoint folder, when DuckDB can read it; else as Arrow through the driver), and from
-there the run is the DuckDB backend's own: shared SSNs, ambiguity, constrained clustering, explanations
-(``splink_backend.SplinkBackend``). The model is returned in DuckDB's SQL, as the DuckDB
-backend returns it, so either engine scores a batch with a model the other trained.
+there the run is the DuckDB backend's own: shared SSNs, ambiguity, constrained
+clustering, explanations (``splink_backend.SplinkBackend``). The model is returned in
+DuckDB's SQL, as the DuckDB backend returns it, so either engine scores a batch with a
+model the other trained.
 
 Equal results: with one given ``model`` both engines compute the same levels and weights
 (the link probabilities agree to 1e-6, tested). Trained apart, they train on the same

@@ -113,10 +113,6 @@ def _pairs(sounds: Sequence[str], families: Sequence[str]) -> set[Key]:
     return out
 
 
-def _keys(record: PersonRecord) -> set[Key]:
-    return _pairs(*_names(record))
-
-
 def one_typo(a: str, b: str) -> bool:
     """Return whether two family words are one typed character apart, and long enough."""
     return (
@@ -219,9 +215,10 @@ class NameIndex:
             born = record.date("birth_date")
             numbers = tuple(sorted(_a_numbers([record])))
             entry = (person_id, born, numbers)
+            heard = dict.fromkeys(skeleton(f) for f in families)  # each sound once
             for g in sounds:
-                for f in families:
-                    self._by_key[(g, skeleton(f))].append(entry)
+                for sf in heard:
+                    self._by_key[(g, sf)].append(entry)
                 if born is not None:
                     self._by_day[(g, born)].append((person_id, families))
         for number in _numbers([record]):
@@ -243,7 +240,8 @@ class NameIndex:
         family name one typed character away.
         """
         own = list(records)
-        keys = set().union(*(_keys(r) for r in own)) if own else set()
+        names = [_names(r) for r in own]
+        keys = set().union(*(_pairs(*n) for n in names)) if own else set()
         dates = {d for r in own if (d := r.date("birth_date")) is not None}
         numbers = _a_numbers(own)
         nearest: dict[str, int] = {}
@@ -278,7 +276,6 @@ class NameIndex:
         # Born the very same day, the given name sounding alike, the family name one typed
         # character away (MARTINED for MARTINEZ): whatever its A-number, as a duplicate
         # A-file born the same day is.
-        names = [_names(r) for r in own]
         sounds = {g for gs, _ in names for g in gs}
         families = {f for _, fs in names for f in fs}
         for g in sounds:

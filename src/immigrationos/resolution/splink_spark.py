@@ -51,7 +51,7 @@ from immigrationos.resolution.splink_backend import (
     predict_blocked,
 )
 from immigrationos.resolution.training import SAMPLE_PREFIX, train_model
-from immigrationos.spark.session import spark_session
+from immigrationos.spark.session import release_heap, spark_session
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -96,6 +96,7 @@ class SplinkSparkBackend(SplinkBackend):
         finally:
             _drop_spark_tables(api.spark, (INPUT_TABLE,))
             _delete_checkpoints(api.spark, before)
+            release_heap(api.spark)
         return comparisons.model_in_dialect(model, "duckdb")
 
     def _predict(
@@ -124,6 +125,8 @@ class SplinkSparkBackend(SplinkBackend):
         finally:
             _drop_spark_tables(api.spark, views)
             _delete_checkpoints(api.spark, before)
+            # The blocked pairs' cache and scoring's heap, freed for the clustering to come.
+            release_heap(api.spark)
         clock["predict"] = time.perf_counter() - mark
         return int(candidates)
 

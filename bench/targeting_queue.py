@@ -57,9 +57,12 @@ import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
+import sqlite3  # noqa: E402
 import statistics  # noqa: E402
+import threading  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 
 import polars as pl  # noqa: E402
 from sqlalchemy import Engine, func, select  # noqa: E402
@@ -86,7 +89,7 @@ from immigrationos.synth.world import generate_world  # noqa: E402
 from immigrationos.targeting import access as targeting_access  # noqa: E402
 from immigrationos.targeting import flows as targeting_flows  # noqa: E402
 from immigrationos.targeting.models import Lead  # noqa: E402
-from machine import header  # noqa: E402
+from machine import header, tree_rss  # noqa: E402
 from resolution import Meter, measured  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 1)
@@ -132,6 +135,36 @@ def world_dir(persons: int, seed: int, cache: Path) -> tuple[Path, dict[str, flo
     else:
         _say(f"generate: reusing {world}")
     return world, (json.loads(cost.read_text()) if cost.exists() else None)
+
+
+@contextmanager
+def tree_measured() -> Iterator[Meter]:
+    """Measure the block's wall time and the peak RSS of this process tree (100 ms samples).
+
+    On Spark (``IMOS_ENGINE=spark``) the tree holds its JVM and its Python workers.
+    """
+    meter = Meter(peak_rss=tree_rss(), start_rss=tree_rss())
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.1):
+            meter.peak_rss = max(meter.peak_rss, tree_rss())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    t0 = time.perf_counter()
+    try:
+        yield meter
+    finally:
+        meter.seconds = time.perf_counter() - t0
+        stop.set()
+        sampler.join()
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """Copy a SQLite database whole (SQLite's backup, safe whatever the journal mode)."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
 
 
 def _purpose(engine: Engine) -> str:
@@ -286,6 +319,20 @@ def main() -> None:
     parser.add_argument("--reads", type=int, default=50, help="calls per queue read")
     parser.add_argument("--keep", action="store_true", help="keep the var dir (database, lake)")
     parser.add_argument(
+        "--save-resolved",
+        action="store_true",
+        help="before targeting, copy the resolved database to resolved.sqlite3 in the var "
+        "dir, for --resolved",
+    )
+    parser.add_argument(
+        "--resolved",
+        default=None,
+        metavar="FILE",
+        help="a SQLite database in IMOS_BENCH_KEEP already ingested and resolved from this "
+        "world (--save-resolved leaves one), its lake beside it in lake/ (or in the "
+        "world's folder): no ingest, no resolve; targets a fresh copy of it",
+    )
+    parser.add_argument(
         "--ingested",
         default=None,
         metavar="FILE",
@@ -293,8 +340,8 @@ def main() -> None:
         "beside it in lake/ (bench/pipeline_spark.py leaves one): no ingest; used in place",
     )
     args = parser.parse_args()
-    if args.ingested and not _KEEP:
-        parser.error("--ingested needs IMOS_BENCH_KEEP=DIR, the folder that holds it")
+    if (args.ingested or args.resolved) and not _KEEP:
+        parser.error("--ingested and --resolved need IMOS_BENCH_KEEP=DIR, the folder that holds it")
 
     header("targeting queue (issue 5)")
     oracle = args.resolution == "truth"
@@ -315,7 +362,19 @@ def main() -> None:
     )
     stages: dict[str, Meter] = {}
     world, generated = world_dir(args.persons, args.seed, args.cache)
-    if args.ingested:
+    resolved = None
+    if args.resolved:
+        source = _VAR / args.resolved
+        var = source.parent
+        lake_dir = var / "lake"
+        if not lake_dir.exists():
+            lake_dir = _VAR / f"world-{args.persons}-{args.seed}" / "lake"
+        copy = var / "targeted.sqlite3"
+        _copy_database(source, copy)
+        engine = build_engine(f"sqlite:///{copy.as_posix()}")
+        totals = None
+        _say(f"resolved earlier: {source}; target a fresh copy ({copy})")
+    elif args.ingested:
         var = _VAR
         lake_dir = var / "lake"
         engine = build_engine(f"sqlite:///{(var / args.ingested).as_posix()}")
@@ -337,16 +396,23 @@ def main() -> None:
         totals = report.totals
         _say(f"ingest: {totals['accepted']:,} rows accepted in {m.seconds:.0f} s; resolve")
 
-    with measured() as m:
-        resolved = resolve(args.resolution, world, engine, lake_dir)
-    stages["resolve (oracle: truth)" if oracle else "resolve (engine)"] = m
-    _say(
-        f"resolve: {resolved.persons:,} persons of {resolved.records:,} records, "
-        f"{resolved.links:,} links in {m.seconds:.0f} s; target"
-    )
+    if not args.resolved:
+        with measured() as m:
+            resolved = resolve(args.resolution, world, engine, lake_dir)
+        stages["resolve (oracle: truth)" if oracle else "resolve (engine)"] = m
+        _say(
+            f"resolve: {resolved.persons:,} persons of {resolved.records:,} records, "
+            f"{resolved.links:,} links in {m.seconds:.0f} s; target"
+        )
+        if args.save_resolved:
+            saved = Path(engine.url.database or "").with_name("resolved.sqlite3")
+            engine.dispose()
+            _copy_database(Path(engine.url.database or ""), saved)
+            _say(f"resolved database saved: {saved} (for --resolved)")
 
     purpose = _purpose(engine)
-    with measured() as m:
+    # The whole process tree: on Spark (IMOS_ENGINE=spark) its JVM and Python workers too.
+    with tree_measured() as m:
         summary = targeting_flows.target(
             engine,
             lake_dir,
@@ -365,6 +431,7 @@ def main() -> None:
 
     print(f"\n== figures: {args.persons:,}-person world, seed {args.seed} ==")
     print(f"resolution: {'ORACLE (truth clustering)' if oracle else 'production engine'}")
+    print(f"targeting engine: {os.environ.get('IMOS_ENGINE', 'duckdb')}")
     if generated:
         print(
             f"generation: {generated['seconds']:.1f} s, peak RSS {_gib(int(generated['peak_rss']))}"
@@ -377,11 +444,14 @@ def main() -> None:
             f"{totals['quarantined']:,} quarantined"
         )
     else:
-        print(f"source rows: ingested earlier ({args.ingested})")
-    print(
-        f"resolved: {resolved.records:,} person records -> {resolved.persons:,} persons "
-        f"({resolved.links:,} links, {resolved.flags:,} flags)"
-    )
+        print(f"source rows: ingested earlier ({args.ingested or args.resolved})")
+    if resolved is not None:
+        print(
+            f"resolved: {resolved.records:,} person records -> {resolved.persons:,} persons "
+            f"({resolved.links:,} links, {resolved.flags:,} flags)"
+        )
+    else:
+        print(f"resolved earlier ({args.resolved})")
     print(f"targeted: {summary.persons:,} active persons -> {summary.leads:,} leads")
     print("  by state:     " + ", ".join(f"{k} {v:,}" for k, v in summary.by_state.items()))
     print("  by violation: " + ", ".join(f"{k} {v:,}" for k, v in summary.by_violation.items()))

@@ -252,10 +252,17 @@ def resolve(mode: str, world: Path, engine: Engine, lake_dir: Path) -> RunSummar
 
 
 def _progress(every: int) -> Callable[[int, int], None]:
+    """Say the progress each time it passes a multiple of ``every`` persons, and at the end.
+
+    Passes, not hits: Spark tells the persons its finished tasks hold, polled, never a
+    round number.
+    """
     clock = time.perf_counter()
+    told = [0]
 
     def tell(done: int, total: int) -> None:
-        if done == total or done % every == 0:
+        if done == total or done // every > told[0] // every:
+            told[0] = done
             rate = done / max(time.perf_counter() - clock, 1e-9)
             _say(f"    targeted {done:,}/{total:,} ({rate:,.0f} persons/s so far)")
 
@@ -419,7 +426,7 @@ def main() -> None:
             principal=OPERATOR,
             purpose_id=purpose,
             as_of=AS_OF,
-            progress=_progress(max(args.persons // 10, 1_000)),
+            progress=_progress(max(args.persons // 40, 1_000)),
         )
     stages["target (the queue)"] = m
     _say(f"target: {summary.leads:,} leads in {m.seconds:.0f} s; read the queue")

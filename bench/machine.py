@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import os
 import platform
+import sqlite3
 import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -80,3 +86,43 @@ def tree_rss(root: int | None = None) -> int:
         total += rss.get(pid, 0)
         todo.extend(children.get(pid, ()))
     return total
+
+
+@dataclass
+class TreeMeter:
+    """Wall time and peak resident memory of this process tree, sampled every 100 ms."""
+
+    seconds: float = 0.0
+    peak_rss: int = 0
+    start_rss: int = 0
+    evaluation: float = 0.0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak_rss = max(self.peak_rss, tree_rss())
+
+
+@contextmanager
+def tree_measured() -> Iterator[TreeMeter]:
+    """Measure the wall time and the process tree's peak RSS of the block.
+
+    On Spark the tree holds its JVM and its Python workers.
+    """
+    start = tree_rss()
+    meter = TreeMeter(peak_rss=start, start_rss=start)
+    sampler = threading.Thread(target=meter._sample, daemon=True)
+    sampler.start()
+    t0 = time.perf_counter()
+    try:
+        yield meter
+    finally:
+        meter.seconds = time.perf_counter() - t0
+        meter._stop.set()
+        sampler.join()
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """Copy a SQLite database whole (SQLite's backup, safe whatever the journal mode)."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)

@@ -69,9 +69,8 @@ from immigrationos.sources import flows as ingest_flows  # noqa: E402
 from immigrationos.sources.contract import PERSON_SOURCES  # noqa: E402
 from immigrationos.spark.session import spark_session, stop_spark  # noqa: E402
 from immigrationos.targeting import flows as targeting_flows  # noqa: E402
-from machine import header  # noqa: E402
+from machine import copy_database, header, tree_measured  # noqa: E402
 from targeting import AS_OF, OPERATOR, _progress, _purpose, world_dir  # noqa: E402
-from targeting_spark import _copy_database, tree_measured  # noqa: E402
 
 # Importing the other benches made var dirs of their own and pointed the settings there.
 for other in (targeting_bench._VAR, targeting_spark._VAR):
@@ -137,7 +136,7 @@ def _pipeline(
         )
     if only == "resolve":
         engine.dispose()
-        _copy_database(database, database.with_name(f"{engine_name}-resolved.sqlite3"))
+        copy_database(database, database.with_name(f"{engine_name}-resolved.sqlite3"))
         return pl.DataFrame(), {}, resolving, None
     purpose = _purpose(engine)
     with tree_measured() as targeting:
@@ -212,7 +211,7 @@ def main() -> None:
     lake_dir = _VAR / "lake"
     if args.only == "target":
         for name in args.engines:  # a fresh copy of the resolved world, every time
-            _copy_database(_VAR / f"{name}-resolved.sqlite3", _VAR / f"{name}.sqlite3")
+            copy_database(_VAR / f"{name}-resolved.sqlite3", _VAR / f"{name}.sqlite3")
     else:
         world = world_dir(args.persons, args.seed, args.cache)
         # A lake kept from an earlier run would make the ingest skip every file it already
@@ -227,7 +226,7 @@ def main() -> None:
         print(f"ingested in {time.perf_counter() - t0:.0f} s", flush=True)
         print(f"person records in the lake: {_lake_records(lake_dir):,}", flush=True)
         for name in args.engines:
-            _copy_database(ingested, _VAR / f"{name}.sqlite3")
+            copy_database(ingested, _VAR / f"{name}.sqlite3")
         if args.only == "resolve":
             for left in _VAR.glob("ingested.sqlite3*"):
                 left.unlink()

@@ -57,12 +57,9 @@ import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
-import sqlite3  # noqa: E402
 import statistics  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 
 import polars as pl  # noqa: E402
 from sqlalchemy import Engine, func, select  # noqa: E402
@@ -89,7 +86,7 @@ from immigrationos.synth.world import generate_world  # noqa: E402
 from immigrationos.targeting import access as targeting_access  # noqa: E402
 from immigrationos.targeting import flows as targeting_flows  # noqa: E402
 from immigrationos.targeting.models import Lead  # noqa: E402
-from machine import header, tree_rss  # noqa: E402
+from machine import copy_database, header, tree_measured  # noqa: E402
 from resolution import Meter, measured  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 1)
@@ -135,36 +132,6 @@ def world_dir(persons: int, seed: int, cache: Path) -> tuple[Path, dict[str, flo
     else:
         _say(f"generate: reusing {world}")
     return world, (json.loads(cost.read_text()) if cost.exists() else None)
-
-
-@contextmanager
-def tree_measured() -> Iterator[Meter]:
-    """Measure the block's wall time and the peak RSS of this process tree (100 ms samples).
-
-    On Spark (``IMOS_ENGINE=spark``) the tree holds its JVM and its Python workers.
-    """
-    meter = Meter(peak_rss=tree_rss(), start_rss=tree_rss())
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.wait(0.1):
-            meter.peak_rss = max(meter.peak_rss, tree_rss())
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    t0 = time.perf_counter()
-    try:
-        yield meter
-    finally:
-        meter.seconds = time.perf_counter() - t0
-        stop.set()
-        sampler.join()
-
-
-def _copy_database(source: Path, target: Path) -> None:
-    """Copy a SQLite database whole (SQLite's backup, safe whatever the journal mode)."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
 
 
 def _purpose(engine: Engine) -> str:
@@ -377,7 +344,7 @@ def main() -> None:
         if not lake_dir.exists():
             lake_dir = _VAR / f"world-{args.persons}-{args.seed}" / "lake"
         copy = var / "targeted.sqlite3"
-        _copy_database(source, copy)
+        copy_database(source, copy)
         engine = build_engine(f"sqlite:///{copy.as_posix()}")
         totals = None
         _say(f"resolved earlier: {source}; target a fresh copy ({copy})")
@@ -414,7 +381,7 @@ def main() -> None:
         if args.save_resolved:
             saved = Path(engine.url.database or "").with_name("resolved.sqlite3")
             engine.dispose()
-            _copy_database(Path(engine.url.database or ""), saved)
+            copy_database(Path(engine.url.database or ""), saved)
             _say(f"resolved database saved: {saved} (for --resolved)")
 
     purpose = _purpose(engine)

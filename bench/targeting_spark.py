@@ -30,12 +30,9 @@ os.environ["IMOS_VAR_DIR"] = str(_VAR)
 import argparse  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
-import sqlite3  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
 from typing import Any  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -50,47 +47,12 @@ from immigrationos.spark.session import spark_session, stop_spark  # noqa: E402
 from immigrationos.targeting import batch  # noqa: E402
 from immigrationos.targeting import flows as targeting_flows  # noqa: E402
 from immigrationos.targeting import service as targeting_service  # noqa: E402
-from machine import header, tree_rss  # noqa: E402
+from machine import TreeMeter, copy_database, header, tree_measured  # noqa: E402
 from targeting import AS_OF, OPERATOR, _progress, _purpose, world_dir  # noqa: E402
 
 # Importing bench/targeting.py made a var dir of its own and pointed the settings at it.
 shutil.rmtree(targeting_bench._VAR, ignore_errors=True)
 os.environ["IMOS_VAR_DIR"] = str(_VAR)
-
-
-@dataclass
-class TreeMeter:
-    """Wall time and peak resident memory of this process tree, sampled every 100 ms."""
-
-    seconds: float = 0.0
-    peak_rss: int = 0
-    evaluation: float = 0.0
-    _stop: threading.Event = field(default_factory=threading.Event)
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.1):
-            self.peak_rss = max(self.peak_rss, tree_rss())
-
-
-@contextmanager
-def tree_measured() -> Iterator[TreeMeter]:
-    """Measure the wall time and the process tree's peak RSS of the block."""
-    meter = TreeMeter(peak_rss=tree_rss())
-    sampler = threading.Thread(target=meter._sample, daemon=True)
-    sampler.start()
-    t0 = time.perf_counter()
-    try:
-        yield meter
-    finally:
-        meter.seconds = time.perf_counter() - t0
-        meter._stop.set()
-        sampler.join()
-
-
-def _copy_database(source: Path, target: Path) -> None:
-    """Copy a SQLite database whole (SQLite's backup, safe whatever the journal mode)."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
 
 
 def _leads(engine: Any) -> dict[str, dict[str, Any]]:
@@ -187,7 +149,7 @@ def main() -> None:
     engine.dispose()
     print(f"  {persons:,} resolved persons in {time.perf_counter() - t0:.0f} s", flush=True)
     for name in ("duckdb", "spark"):
-        _copy_database(resolved, _VAR / f"{name}.sqlite3")
+        copy_database(resolved, _VAR / f"{name}.sqlite3")
 
     (duck_summary, duck_leads), duck = _target(_VAR / "duckdb.sqlite3", lake_dir, "duckdb")
     master = get_settings().spark_master

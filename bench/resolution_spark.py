@@ -22,11 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -36,36 +32,9 @@ from immigrationos.resolution import metrics
 from immigrationos.resolution.engine import resolve_frame
 from immigrationos.resolution.result import ResolutionResult
 from immigrationos.spark.session import spark_session, stop_spark
-from machine import header, tree_rss
+from machine import header
+from machine import tree_measured as measured
 from resolution import world_dataset
-
-
-@dataclass
-class Meter:
-    """Wall time and peak RSS (this process and its children), sampled every 100 ms."""
-
-    seconds: float = 0.0
-    peak_rss: int = 0
-    _stop: threading.Event = field(default_factory=threading.Event)
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.1):
-            self.peak_rss = max(self.peak_rss, tree_rss())
-
-
-@contextmanager
-def measured() -> Iterator[Meter]:
-    """Measure the wall time and peak RSS (with the JVM) of the block."""
-    meter = Meter(peak_rss=tree_rss())
-    sampler = threading.Thread(target=meter._sample, daemon=True)
-    sampler.start()
-    started = time.perf_counter()
-    try:
-        yield meter
-    finally:
-        meter.seconds = time.perf_counter() - started
-        meter._stop.set()
-        sampler.join()
 
 
 def _run(

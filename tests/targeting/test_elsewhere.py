@@ -332,3 +332,101 @@ def test_a_family_name_in_another_romanisation_is_alike() -> None:
     # A family name that no table joins stays apart.
     other = _as(pending, given_name="LI")
     assert NameIndex({"P1": i94, "P2": [other]}).alike("P1", i94) == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dates(dt.date(1900, 1, 1), dt.date(2030, 12, 31)), st.data())
+def test_the_enumerated_slips_of_a_date_are_exactly_the_birth_slips(
+    a: dt.date, data: st.DataObject
+) -> None:
+    from immigrationos.targeting.elsewhere import birth_slip, slips
+
+    near = slips(a)
+    assert all(birth_slip(a, b) and birth_slip(b, a) for b in near)
+    # Any date: near ones drawn from the slips themselves, and dates anywhere.
+    b = data.draw(
+        st.one_of(
+            st.sampled_from(sorted(near)),
+            st.dates(
+                a.replace(year=a.year - 12 if a.year > 1912 else a.year), dt.date(2042, 12, 31)
+            ),
+        )
+    )
+    whole_year = (a.month, a.day) == (1, 1) and a.year == b.year and a != b
+    assert birth_slip(a, b) == (b in near or whole_year)
+
+
+def _scanned(records_of: dict[str, list[PersonRecord]], person: str) -> list[PersonRecord]:
+    """The near misses of ``person`` found by comparing every other person's clearing
+    records in turn (the definition ``NameIndex.alike`` looks up by key)."""
+    from immigrationos.targeting import elsewhere as ew
+
+    own = records_of.get(person, [])
+    names = [ew._names(r) for r in own]
+    keys = set().union(*(ew._pairs(*n) for n in names)) if own else set()
+    dates = {d for r in own if (d := r.date("birth_date")) is not None}
+    numbers, mine = ew._a_numbers(own), ew._numbers(own)
+    sounds = {g for gs, _ in names for g in gs}
+    families = {f for _, fs in names for f in fs}
+    nearest: dict[str, int] = {}
+    for pid, theirs_all in records_of.items():
+        if pid == person:
+            continue
+        for r in (r for r in theirs_all if r.source in ew.CLEARING_SOURCES):
+            gaps = []
+            if ew._numbers([r]) & mine:
+                gaps.append(ew.BY_NUMBER)
+            their_sounds, their_families = ew._names(r)
+            born = r.date("birth_date")
+            if their_sounds and born is not None and keys & ew._pairs(their_sounds, their_families):
+                theirs = ew._a_numbers([r])
+                for d in dates:
+                    if born == d or ew.birth_slip(born, d):
+                        gap = abs((born - d).days)
+                        told_apart = any(
+                            ew.DamerauLevenshtein.distance(x, y) <= 1
+                            for x in numbers
+                            for y in theirs
+                        )
+                        if gap == 0 or not numbers or not theirs or told_apart:
+                            gaps.append(gap)
+                typo = any(ew.one_typo(x, y) for x in families for y in their_families)
+                if born in dates and sounds & set(their_sounds) and typo:
+                    gaps.append(0)
+            if gaps:
+                nearest[pid] = min(nearest.get(pid, 10**6), *gaps)
+    kept = sorted(nearest, key=lambda pid: (nearest[pid], pid))[: ew.MOST]
+    return [r for pid in kept for r in records_of[pid] if r.source in ew.CLEARING_SOURCES]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([f"P{n}" for n in range(8)]),
+            st.sampled_from(["JOSE", "JOSEPH", "MARIA", "ANA", "XIU YING"]),
+            st.sampled_from(["LOPEZ", "GARCIA", "GARCIAS", "DE LEON"]),
+            st.one_of(
+                st.sampled_from(["1981-01-01", "1981-03-04", "1981-04-03", "1991-03-04"]),
+                st.dates(dt.date(1980, 1, 1), dt.date(1982, 12, 31)).map(dt.date.isoformat),
+            ),
+            st.sampled_from(["", "A100200300", "A100200301", "A999"]),
+            st.sampled_from(["cbp_i94", "enforcement_events", "uscis_benefits", "irs_w2"]),
+        ),
+        max_size=24,
+    ),
+    st.sampled_from([f"P{n}" for n in range(8)]),
+)
+def test_looking_up_by_birth_date_finds_what_comparing_every_record_finds(
+    rows: list, asker: str
+) -> None:
+    # The index looks up the dates a person's own make near; comparing every other
+    # person's record in turn must find the same persons, the nearest first.
+    records_of: dict[str, list[PersonRecord]] = {}
+    for n, (pid, first, family, born, a_number, source) in enumerate(rows):
+        payload = {"given_name": first, "family_name": family, "birth_date": born}
+        if a_number:
+            payload["a_number"] = a_number
+        records_of.setdefault(pid, []).append(PersonRecord(source, f"R{n}", payload))
+    own = records_of.get(asker, [])
+    assert NameIndex(records_of).alike(asker, own) == _scanned(records_of, asker)

@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein
@@ -158,12 +158,60 @@ def _swapped(a: int, b: int) -> bool:
     return x != y and x[:2] == y[:2] and x[2:] == y[3] + y[2]
 
 
-def _near(born: dt.date | None, dates: set[dt.date]) -> int | None:
-    """Return how many days ``born`` is from the nearest of ``dates`` it may be; else None."""
-    if born is None:
+def _date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
         return None
-    gaps = [abs((born - d).days) for d in dates if born == d or birth_slip(born, d)]
-    return min(gaps) if gaps else None
+
+
+def _shifted(day: dt.date, days: int) -> dt.date | None:
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+def _years(year: int) -> set[int]:
+    """Return the years one slip from ``year``: one or ten off, the decade's digit
+    mistyped, the last two digits transposed (``birth_slip``)."""
+    out = {year - 10, year - 1, year + 1, year + 10}
+    century, tens, units = divmod(year, 100)[0], (year // 10) % 10, year % 10
+    out.update(century * 100 + t * 10 + units for t in range(10))
+    out.add(century * 100 + units * 10 + tens)
+    out.discard(year)
+    return {y for y in out if dt.MINYEAR <= y <= dt.MAXYEAR}
+
+
+@lru_cache(maxsize=100_000)
+def slips(a: dt.date) -> frozenset[dt.date]:
+    """Return every date one slip of a clerk away from ``a`` (``birth_slip(a, b)``), but
+    for the dates of its year when ``a`` is 1 January (an unknown day and month: any date
+    of that year, which the caller looks up by year).
+
+    Enumerated, a few dozen dates, so that the records named alike are looked up by the
+    dates they may be born on, not every record under a common name compared in turn.
+    """
+    days = [a.day] if a.day < SAFE_DAY else list(range(SAFE_DAY, 32))
+    found = [_shifted(a, n) for n in (-10, -1, 1, 10)]
+    found.append(_date(a.year, a.day, a.month) if a.day <= 12 else None)
+    found.append(_date(a.year, 1, 1))
+    found += [
+        _date(a.year, a.month + m, d) for m in (-1, 1) if 1 <= a.month + m <= 12 for d in days
+    ]
+    found += [_date(y, a.month, d) for y in _years(a.year) for d in days]
+    return frozenset(b for b in found if b is not None and birth_slip(a, b))
+
+
+def _near_dates(born: dt.date, bucket: Mapping[dt.date, object]) -> Iterator[dt.date]:
+    """Yield the dates of ``bucket`` that are ``born`` or one slip of it."""
+    if born in bucket:
+        yield born
+    for b in slips(born):
+        if b in bucket:
+            yield b
+    if (born.month, born.day) == (1, 1):
+        yield from (b for b in bucket if b.year == born.year and b != born)
 
 
 def _a_numbers(records: Iterable[PersonRecord]) -> set[str]:
@@ -182,13 +230,16 @@ class NameIndex:
     record (``add``). A record added with its stored JSON text is kept as that text and
     read again only when another person asks for it (``alike``): a targeting run holds
     the clearing records of every person here, and text takes a third of the memory of
-    the parsed record. The index itself keeps, per name key, only the person, the birth
-    date and the A-numbers it compares.
+    the parsed record. The index itself keeps, per name key and birth date, only the
+    person and the A-numbers it compares: ``alike`` looks up the dates one slip from the
+    person's own (``slips``), so its cost does not grow with the records under a common
+    name.
     """
 
     def __init__(self, records_of: Mapping[str, Sequence[PersonRecord]] | None = None) -> None:
-        self._by_key: dict[Key, list[tuple[str, dt.date | None, tuple[str, ...]]]] = defaultdict(
-            list
+        # name key -> birth date -> (person, A-numbers) of the records named so and born so.
+        self._by_key: dict[Key, dict[dt.date, list[tuple[str, tuple[str, ...]]]]] = defaultdict(
+            dict
         )
         self._by_number: dict[str, list[str]] = defaultdict(list)
         # (given-name sound, birth date) -> (person, family words): family-name typos.
@@ -211,16 +262,14 @@ class NameIndex:
         kept = record if text is None else (record.source, record.record_id, text)
         self._clearing[person_id].append(kept)
         sounds, families = _names(record)
-        if sounds:
-            born = record.date("birth_date")
-            numbers = tuple(sorted(_a_numbers([record])))
-            entry = (person_id, born, numbers)
+        born = record.date("birth_date")
+        if sounds and born is not None:  # a record with no birth date is near no one
+            entry = (person_id, tuple(sorted(_a_numbers([record]))))
             heard = dict.fromkeys(skeleton(f) for f in families)  # each sound once
             for g in sounds:
                 for sf in heard:
-                    self._by_key[(g, sf)].append(entry)
-                if born is not None:
-                    self._by_day[(g, born)].append((person_id, families))
+                    self._by_key[(g, sf)].setdefault(born, []).append(entry)
+                self._by_day[(g, born)].append((person_id, families))
         for number in _numbers([record]):
             self._by_number[number].append(person_id)
 
@@ -252,27 +301,33 @@ class NameIndex:
             for pid in self._by_number.get(number, ()):
                 if pid != person_id:
                     nearest[pid] = BY_NUMBER
+        # Looked up by the birth dates the person's own make near, never by scanning every
+        # record under a common name: the cost stays the same as the records grow.
         for key in keys:
-            for pid, born, theirs in self._by_key.get(key, ()):
-                if pid == person_id or pid in nearest:
-                    continue
-                gap = _near(born, dates)
-                if gap is None:
-                    continue
-                if (
-                    gap != 0
-                    and numbers
-                    and theirs
-                    and not any(
-                        DamerauLevenshtein.distance(a, b) <= 1 for a in numbers for b in theirs
-                    )
-                ):
-                    # Its own A-number tells it apart, unless it is named alike and born
-                    # the very same day: one person given a second A-file by an encounter
-                    # not matched to the first (a duplicate A-file).
-                    continue
-                if gap < nearest.get(pid, gap + 1):
-                    nearest[pid] = gap
+            bucket = self._by_key.get(key)
+            if not bucket:
+                continue
+            for own_date in dates:
+                for born in _near_dates(own_date, bucket):
+                    gap = abs((born - own_date).days)
+                    for pid, theirs in bucket[born]:
+                        if pid == person_id or nearest.get(pid, gap + 1) <= gap:
+                            continue
+                        if (
+                            gap != 0
+                            and numbers
+                            and theirs
+                            and not any(
+                                DamerauLevenshtein.distance(a, b) <= 1
+                                for a in numbers
+                                for b in theirs
+                            )
+                        ):
+                            # Its own A-number tells it apart, unless it is named alike and
+                            # born the very same day: one person given a second A-file by an
+                            # encounter not matched to the first (a duplicate A-file).
+                            continue
+                        nearest[pid] = gap
         # Born the very same day, the given name sounding alike, the family name one typed
         # character away (MARTINED for MARTINEZ): whatever its A-number, as a duplicate
         # A-file born the same day is.
@@ -281,7 +336,7 @@ class NameIndex:
         for g in sounds:
             for born in dates:
                 for pid, theirs_f in self._by_day.get((g, born), ()):
-                    if pid == person_id or pid in nearest:
+                    if pid == person_id or nearest.get(pid, 1) <= 0:
                         continue
                     if any(one_typo(a, b) for a in families for b in theirs_f):
                         nearest[pid] = 0

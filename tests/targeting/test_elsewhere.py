@@ -378,21 +378,21 @@ def _scanned(records_of: dict[str, list[PersonRecord]], person: str) -> list[Per
                 gaps.append(ew.BY_NUMBER)
             their_sounds, their_families = ew._names(r)
             born = r.date("birth_date")
-            if their_sounds and born is not None and keys & ew._pairs(their_sounds, their_families):
+            named = bool(their_sounds) and born is not None
+            if named and keys & ew._pairs(their_sounds, their_families):
                 theirs = ew._a_numbers([r])
+                # An A-number one typo from the person's does not tell them apart.
+                same_file = any(
+                    ew.DamerauLevenshtein.distance(x, y) <= 1 for x in numbers for y in theirs
+                )
                 for d in dates:
                     if born == d or ew.birth_slip(born, d):
                         gap = abs((born - d).days)
-                        told_apart = any(
-                            ew.DamerauLevenshtein.distance(x, y) <= 1
-                            for x in numbers
-                            for y in theirs
-                        )
-                        if gap == 0 or not numbers or not theirs or told_apart:
+                        if gap == 0 or not numbers or not theirs or same_file:
                             gaps.append(gap)
-                typo = any(ew.one_typo(x, y) for x in families for y in their_families)
-                if born in dates and sounds & set(their_sounds) and typo:
-                    gaps.append(0)
+            typo = any(ew.one_typo(x, y) for x in families for y in their_families)
+            if named and born in dates and sounds & set(their_sounds) and typo:
+                gaps.append(0)
             if gaps:
                 nearest[pid] = min(nearest.get(pid, 10**6), *gaps)
     kept = sorted(nearest, key=lambda pid: (nearest[pid], pid))[: ew.MOST]

@@ -10,8 +10,10 @@ no lead, event or run is stored.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import pickle
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,7 +41,8 @@ from immigrationos.targeting.leads import ssn_owners
 from immigrationos.targeting.models import Lead, LeadEvent, TargetingRun
 from immigrationos.targeting.policy import load_policy
 from immigrationos.targeting.records import PersonRecord
-from targeting.builders import arrival
+from immigrationos.targeting.safeguards import LeadState
+from targeting.builders import arrival, eoir, event
 from targeting.test_flows import AS_OF, OPERATOR, PERSONS, SEED, _resolved
 from world_cache import shared_world
 
@@ -210,6 +213,51 @@ def test_spark_progress_and_results_on_hand_built_persons(
     assert spark_targeting.partitions_for(10_000, 2) == 5
     assert spark_targeting.partitions_for(1, 8) == 1
     assert batch.evaluate_all({}, [], evaluator) == {}
+
+
+def test_on_spark_the_shared_lookups_are_a_file_read_by_key_and_removed_after(
+    spark: SparkSession, engines: pytest.MonkeyPatch
+) -> None:
+    # Ordered removed in 2024 and arrested since: the order looks unexecuted. Another
+    # person named alike, born one slip away, holds the removal that executed it: a near
+    # miss the executors must find in the file, as this process finds it in memory.
+    ordered = [
+        dataclasses.replace(r, payload={**r.payload, "birth_date": "1987-01-07"})
+        for r in (
+            eoir("REMOVAL_ORDERED", "2024-08-11", nta="2024-03-01"),
+            event("ARREST", "2023-09-27"),
+        )
+    ]
+    removal = event("REMOVAL", "2025-05-06")
+    removal = dataclasses.replace(
+        removal, record_id="R-ELSEWHERE", payload={**removal.payload, "birth_date": "1987-01-08"}
+    )
+    records_of = {"P-ORDERED": ordered, "P-REMOVED": [removal]}
+    persons = sorted(records_of)
+    evaluator = _person_evaluator(records_of)
+    broadcast: list[bytes] = []
+    real = spark_targeting.broadcasting
+
+    @contextmanager
+    def spy(shipped: Any, files: Any = ()) -> Iterator[Any]:
+        broadcast.append(pickle.dumps(shipped))
+        assert [Path(f).name for f in files] == ["lookups.sqlite3"]
+        assert all(Path(f).exists() for f in files)
+        with real(shipped, files) as on_spark:
+            yield on_spark
+
+    engines.setattr(spark_targeting, "broadcasting", spy)
+    _use(engines, "spark")
+    on_spark = batch.evaluate_all(records_of, persons, evaluator)
+    here = batch.evaluate_locally(records_of, persons, evaluator)
+    assert on_spark == here
+    held = on_spark["P-ORDERED"]
+    assert "FINAL_ORDER_UNEXECUTED" in held.violations and held.state is LeadState.HELD
+    # Only the file's path went out with the evaluator, not the index, and the file is
+    # gone once the run is over.
+    assert len(broadcast) == 1 and len(broadcast[0]) < len(pickle.dumps(evaluator))
+    assert b"R-ELSEWHERE" not in broadcast[0]
+    assert not list(get_settings().var_dir.glob("imos-lookups-*"))
 
 
 class _Cancelled(Exception):

@@ -1,13 +1,14 @@
 """Targeting's per-person evaluation on Spark's executors.
 
 The driver (``flows.target``) has read the shared lookups, and reads the persons a part
-at a time; the evaluator (``targeting.batch.PersonEvaluator``: the SSN owners, the
-``NameIndex``, the withheld sources, the policy) is broadcast once for the whole run
-(``broadcasting``), and each part's persons, each with all of their records, their
-records' weakest links and whether a withheld record shows them to be citizens, are cut
-into partitions (a person is never split); each executor evaluates its persons with the
-same ``evaluate_person`` the local engine runs. The evaluations come back to the driver
-pickled, where the leads are applied in one transaction as before.
+at a time; the evaluator (``targeting.batch.PersonEvaluator``: the withheld sources, the
+policy, and the SSN owners and the ``NameIndex`` as a file each executor reads by key,
+``targeting.lookup_file``) is broadcast once for the whole run (``broadcasting``), and
+each part's persons, each with all of their records, their records' weakest links and
+whether a withheld record shows them to be citizens, are cut into partitions (a person
+is never split); each executor evaluates its persons with the same ``evaluate_person``
+the local engine runs. The evaluations come back to the driver pickled, where the leads
+are applied in one transaction as before.
 
 Progress is an accumulator the finished tasks add their persons to; the caller's
 ``progress`` is told from the caller's own thread, while the job runs in another.
@@ -24,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from immigrationos.spark.session import spark_session
@@ -72,8 +74,15 @@ def _reason(exc: BaseException) -> str:
 
 
 @contextmanager
-def broadcasting(evaluator: Any) -> Iterator[Callable[..., dict[str, Evaluation]]]:
+def broadcasting(
+    evaluator: Any, files: Sequence[Path] = ()
+) -> Iterator[Callable[..., dict[str, Evaluation]]]:
     """Broadcast ``evaluator`` once; yield a function that evaluates parts on the executors.
+
+    ``files``: files the evaluator reads (its shared lookups: ``targeting.lookup_file``).
+    On a cluster each is shipped to the executors once (``SparkContext.addFile``), where the
+    evaluator opens Spark's copy by the same name; a local master's executors share this
+    machine's disk and read the file where it is.
 
     ``evaluator`` is picklable, with ``evaluate(person_id, records, links, protected)``
     (``targeting.batch.PersonEvaluator``). The function takes a part's persons as
@@ -86,6 +95,9 @@ def broadcasting(evaluator: Any) -> Iterator[Callable[..., dict[str, Evaluation]
     """
     spark = spark_session()
     sc = spark.sparkContext
+    if not str(sc.master).startswith("local"):
+        for path in files:
+            sc.addFile(str(path))
     shared = sc.broadcast(evaluator)
     try:
         yield partial(_evaluate_part, sc, shared)

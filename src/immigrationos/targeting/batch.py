@@ -6,23 +6,28 @@ shows to be citizens) and hands each part to the function ``evaluating`` yields;
 returns one ``Evaluation`` per person, computed by the engine the ``engine`` setting
 names (``IMOS_ENGINE``): ``duckdb`` evaluates person after person in this process,
 ``spark`` sends the persons to Spark's executors (``spark/targeting.py``, the evaluator
-broadcast once per run), where the very same ``PersonEvaluator`` runs. Nothing else in
+broadcast once per run, its shared lookups in a file each executor reads by key:
+``lookup_file``), where the very same ``PersonEvaluator`` runs. Nothing else in
 the flow knows which engine ran: the leads are applied and committed on the driver, in
 one transaction, as before. ``evaluate_all`` does the same for persons held in one part.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 from immigrationos import config
 from immigrationos.spark import targeting as spark_targeting
+from immigrationos.targeting import lookup_file
 from immigrationos.targeting.detectors.identity_fraud import OwnerInfo
-from immigrationos.targeting.elsewhere import NameIndex
+from immigrationos.targeting.elsewhere import NameIndex, NearMisses
 from immigrationos.targeting.evaluate import Evaluation, evaluate_person
 from immigrationos.targeting.policy import PriorityPolicy
 from immigrationos.targeting.records import PersonRecord
@@ -40,14 +45,15 @@ class BatchError(RuntimeError):
 class PersonEvaluator:
     """What every person's evaluation shares, and the evaluation of one person.
 
-    Picklable as a whole (plain data, the policy, the ``NameIndex``): Spark broadcasts it
-    once to every executor, which calls it for each of its persons.
+    Picklable as a whole (plain data, the policy, the ``NameIndex``); Spark broadcasts it
+    once to every executor, which calls it for each of its persons, with its SSN owners
+    and index read from a file (``lookup_file``), so that only their path is pickled.
     """
 
     as_of: dt.date
     policy: PriorityPolicy
     owners: Mapping[str, OwnerInfo]
-    named_alike: NameIndex
+    named_alike: NearMisses
     weakest: Mapping[str, float]
     withheld: frozenset[str] = frozenset()
     protected: frozenset[str] = frozenset()
@@ -143,22 +149,45 @@ def _evaluate_part_locally(
     return out
 
 
+def _on_file(evaluator: PersonEvaluator, folder: Path) -> tuple[PersonEvaluator, list[Path]]:
+    """Return the evaluator reading its shared lookups from a file written in ``folder``
+    (``lookup_file``), and the file to ship to the executors. The lookups are written as
+    they are when already in memory; an evaluator already on file is returned as is."""
+    if isinstance(evaluator.named_alike, lookup_file.IndexFile):
+        return evaluator, [evaluator.named_alike.path]
+    if not isinstance(evaluator.named_alike, NameIndex):
+        raise TypeError(f"cannot write a {type(evaluator.named_alike).__name__} to a file")
+    path = lookup_file.write(folder / "lookups.sqlite3", evaluator.owners, evaluator.named_alike)
+    on_file = dataclasses.replace(
+        evaluator, owners=lookup_file.FileOwners(path), named_alike=lookup_file.IndexFile(path)
+    )
+    return on_file, [path]
+
+
 @contextmanager
 def evaluating(evaluator: PersonEvaluator) -> Iterator[PartEvaluator]:
     """Yield a function that evaluates one part of the persons at a time, on the engine
     the ``engine`` setting names; the evaluator's own ``weakest`` and ``protected`` are
     ignored (each part brings its own).
 
-    On Spark the evaluator (the SSN owners, the ``NameIndex``, the policy) is broadcast
-    once for every part, and destroyed on leaving.
+    On Spark the shared lookups (the SSN owners, the ``NameIndex``) are written once to a
+    file in the var dir (``lookup_file``) that every executor reads by key, and the
+    evaluator, holding only the file's path, the policy and the run's settings, is
+    broadcast once for every part; the broadcast is destroyed and the file removed on
+    leaving.
 
     The function raises ``BatchError`` when a person's evaluation fails (on either
     engine); nothing of that part is returned.
     """
-    if config.get_settings().engine != "spark":
+    settings = config.get_settings()
+    if settings.engine != "spark":
         yield partial(_evaluate_part_locally, evaluator)
         return
-    with spark_targeting.broadcasting(evaluator) as on_spark:
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="imos-lookups-", dir=settings.var_dir) as folder,
+        spark_targeting.broadcasting(*_on_file(evaluator, Path(folder))) as on_spark,
+    ):
 
         def evaluate_part(part: Part, progress: Progress | None = None) -> dict[str, Evaluation]:
             try:

@@ -36,6 +36,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -214,6 +215,13 @@ def _near_dates(born: dt.date, bucket: Mapping[dt.date, object]) -> Iterator[dt.
         yield from (b for b in bucket if b.year == born.year and b != born)
 
 
+def _plain(value: Any) -> str:
+    """Return a payload value JSON does not hold (a date) as text, as the lake stores it."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"a record's payload holds a {type(value).__name__}, not JSON")
+
+
 def _a_numbers(records: Iterable[PersonRecord]) -> set[str]:
     return {"".join(ch for ch in a if ch.isdigit()) for r in records if (a := r.text("a_number"))}
 
@@ -223,7 +231,95 @@ def _passport(record: PersonRecord) -> str:
     return "".join(ch for ch in (record.text("passport_number") or "").upper() if ch.isalnum())
 
 
-class NameIndex:
+class NearMisses:
+    """How near misses are found (``alike``), whatever holds the index: ``NameIndex`` in
+    this process's memory, ``lookup_file.IndexFile`` in a file read by key.
+
+    A subclass answers three lookups and ``records_of``; ``alike`` is the same for both.
+    """
+
+    def _holders(self, numbers: Iterable[str]) -> Iterable[str]:
+        """Return the persons holding a clearing record under one of these numbers
+        (A-numbers as digits, passport numbers as ``P:`` and the number)."""
+        raise NotImplementedError
+
+    def _named(
+        self, key: Key, born: dt.date
+    ) -> Iterable[tuple[dt.date, Sequence[tuple[str, tuple[str, ...]]]]]:
+        """Return, per birth date that is ``born`` or one slip of it (``_near_dates``),
+        the (person, A-numbers) of the clearing records under name ``key`` born then."""
+        raise NotImplementedError
+
+    def _born_on(self, sound: str, born: dt.date) -> Iterable[tuple[str, tuple[str, ...]]]:
+        """Return the (person, family words) of the clearing records born on ``born`` whose
+        given name has the sound ``sound``."""
+        raise NotImplementedError
+
+    def records_of(self, person_id: str) -> list[PersonRecord]:
+        """Return the clearing records of a person, as they were added."""
+        raise NotImplementedError
+
+    def alike(self, person_id: str, records: Iterable[PersonRecord]) -> list[PersonRecord]:
+        """Return the clearing records of up to ``MOST`` other persons that may be this one.
+
+        Nearest first: persons holding a record under one of this person's A-numbers or
+        passport numbers, then persons holding a record named alike and born the same day
+        or one slip away (by days between the birth dates), or born the same day with the
+        family name one typed character away.
+        """
+        own = list(records)
+        names = [_names(r) for r in own]
+        keys = set().union(*(_pairs(*n) for n in names)) if own else set()
+        dates = {d for r in own if (d := r.date("birth_date")) is not None}
+        numbers = _a_numbers(own)
+        nearest: dict[str, int] = {}
+        # A record under one of the person's own A-numbers or passport numbers, whatever
+        # its name or date (an alias, a given name changed at naturalization, a birth date
+        # mistyped beyond a slip): the number was issued to one person.
+        for pid in self._holders(_numbers(own)):
+            if pid != person_id:
+                nearest[pid] = BY_NUMBER
+        # Looked up by the birth dates the person's own make near, never by scanning every
+        # record under a common name: the cost stays the same as the records grow.
+        for key in keys:
+            for own_date in dates:
+                for born, entries in self._named(key, own_date):
+                    gap = abs((born - own_date).days)
+                    for pid, theirs in entries:
+                        if pid == person_id or nearest.get(pid, gap + 1) <= gap:
+                            continue
+                        if (
+                            gap != 0
+                            and numbers
+                            and theirs
+                            and not any(
+                                DamerauLevenshtein.distance(a, b) <= 1
+                                for a in numbers
+                                for b in theirs
+                            )
+                        ):
+                            # Its own A-number tells it apart, unless it is named alike and
+                            # born the very same day: one person given a second A-file by an
+                            # encounter not matched to the first (a duplicate A-file).
+                            continue
+                        nearest[pid] = gap
+        # Born the very same day, the given name sounding alike, the family name one typed
+        # character away (MARTINED for MARTINEZ): whatever its A-number, as a duplicate
+        # A-file born the same day is.
+        sounds = {g for gs, _ in names for g in gs}
+        families = {f for _, fs in names for f in fs}
+        for g in sounds:
+            for born in dates:
+                for pid, theirs_f in self._born_on(g, born):
+                    if pid == person_id or nearest.get(pid, 1) <= 0:
+                        continue
+                    if any(one_typo(a, b) for a in families for b in theirs_f):
+                        nearest[pid] = 0
+        kept = sorted(nearest, key=lambda pid: (nearest[pid], pid))[:MOST]
+        return [r for pid in kept for r in self.records_of(pid)]
+
+
+class NameIndex(NearMisses):
     """The records of every person that can clear someone, by names and document numbers.
 
     Built from every person's records at once (``NameIndex(records_of)``) or record by
@@ -280,68 +376,42 @@ class NameIndex:
             for r in self._clearing.get(person_id, ())
         ]
 
-    def alike(self, person_id: str, records: Iterable[PersonRecord]) -> list[PersonRecord]:
-        """Return the clearing records of up to ``MOST`` other persons that may be this one.
+    def _holders(self, numbers: Iterable[str]) -> Iterable[str]:
+        return [pid for number in numbers for pid in self._by_number.get(number, ())]
 
-        Nearest first: persons holding a record under one of this person's A-numbers or
-        passport numbers, then persons holding a record named alike and born the same day
-        or one slip away (by days between the birth dates), or born the same day with the
-        family name one typed character away.
-        """
-        own = list(records)
-        names = [_names(r) for r in own]
-        keys = set().union(*(_pairs(*n) for n in names)) if own else set()
-        dates = {d for r in own if (d := r.date("birth_date")) is not None}
-        numbers = _a_numbers(own)
-        nearest: dict[str, int] = {}
-        # A record under one of the person's own A-numbers or passport numbers, whatever
-        # its name or date (an alias, a given name changed at naturalization, a birth date
-        # mistyped beyond a slip): the number was issued to one person.
-        for number in _numbers(own):
-            for pid in self._by_number.get(number, ()):
-                if pid != person_id:
-                    nearest[pid] = BY_NUMBER
-        # Looked up by the birth dates the person's own make near, never by scanning every
-        # record under a common name: the cost stays the same as the records grow.
-        for key in keys:
-            bucket = self._by_key.get(key)
-            if not bucket:
-                continue
-            for own_date in dates:
-                for born in _near_dates(own_date, bucket):
-                    gap = abs((born - own_date).days)
-                    for pid, theirs in bucket[born]:
-                        if pid == person_id or nearest.get(pid, gap + 1) <= gap:
-                            continue
-                        if (
-                            gap != 0
-                            and numbers
-                            and theirs
-                            and not any(
-                                DamerauLevenshtein.distance(a, b) <= 1
-                                for a in numbers
-                                for b in theirs
-                            )
-                        ):
-                            # Its own A-number tells it apart, unless it is named alike and
-                            # born the very same day: one person given a second A-file by an
-                            # encounter not matched to the first (a duplicate A-file).
-                            continue
-                        nearest[pid] = gap
-        # Born the very same day, the given name sounding alike, the family name one typed
-        # character away (MARTINED for MARTINEZ): whatever its A-number, as a duplicate
-        # A-file born the same day is.
-        sounds = {g for gs, _ in names for g in gs}
-        families = {f for _, fs in names for f in fs}
-        for g in sounds:
-            for born in dates:
-                for pid, theirs_f in self._by_day.get((g, born), ()):
-                    if pid == person_id or nearest.get(pid, 1) <= 0:
-                        continue
-                    if any(one_typo(a, b) for a in families for b in theirs_f):
-                        nearest[pid] = 0
-        kept = sorted(nearest, key=lambda pid: (nearest[pid], pid))[:MOST]
-        return [r for pid in kept for r in self.records_of(pid)]
+    def _named(
+        self, key: Key, born: dt.date
+    ) -> Iterable[tuple[dt.date, Sequence[tuple[str, tuple[str, ...]]]]]:
+        bucket = self._by_key.get(key)
+        if not bucket:
+            return ()
+        return [(b, bucket[b]) for b in _near_dates(born, bucket)]
+
+    def _born_on(self, sound: str, born: dt.date) -> Iterable[tuple[str, tuple[str, ...]]]:
+        return self._by_day.get((sound, born), ())
+
+    def entries(self) -> Iterator[tuple[str, tuple[Any, ...]]]:
+        """Yield what the index holds, table by table (``lookup_file`` writes it out):
+        ``("number", (number, person))``, ``("key", (sound, family sound, birth date,
+        person, A-numbers))``, ``("day", (sound, birth date, person, family words))``,
+        ``("record", (person, source, record ID, payload JSON text))``."""
+        for number, persons in self._by_number.items():
+            for pid in persons:
+                yield "number", (number, pid)
+        for (g, f), bucket in self._by_key.items():
+            for born, entries in bucket.items():
+                for pid, numbers in entries:
+                    yield "key", (g, f, born, pid, numbers)
+        for (g, born), day in self._by_day.items():
+            for pid, families in day:
+                yield "day", (g, born, pid, families)
+        for pid, kept in self._clearing.items():
+            for r in kept:
+                if isinstance(r, PersonRecord):
+                    text = json.dumps(dict(r.payload), default=_plain)
+                    yield "record", (pid, r.source, r.record_id, text)
+                else:
+                    yield "record", (pid, *r)
 
 
 def _numbers(records: Iterable[PersonRecord]) -> set[str]:

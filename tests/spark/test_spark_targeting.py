@@ -38,6 +38,7 @@ from immigrationos.targeting import batch, flows
 from immigrationos.targeting.elsewhere import CLEARING_SOURCES, NameIndex
 from immigrationos.targeting.evaluate import Evaluation
 from immigrationos.targeting.leads import ssn_owners
+from immigrationos.targeting.lookup_file import FileOwners, IndexFile
 from immigrationos.targeting.models import Lead, LeadEvent, TargetingRun
 from immigrationos.targeting.policy import load_policy
 from immigrationos.targeting.records import PersonRecord
@@ -176,6 +177,13 @@ def test_spark_and_duckdb_give_the_same_leads(
     assert all(spark_out[p].to_json() == duckdb_out[p].to_json() for p in duckdb_out)
     assert spark_call["parts"] == -(-on_spark.persons // 150) >= 3
     assert duckdb_call["parts"] == 1
+    # On Spark the run wrote its shared lookups to a file as it read the records (never a
+    # whole index in memory), removed after the run; DuckDB kept them in memory.
+    assert isinstance(spark_call["evaluator"].named_alike, IndexFile)
+    assert isinstance(spark_call["evaluator"].owners, FileOwners)
+    assert isinstance(duckdb_call["evaluator"].named_alike, NameIndex)
+    assert not spark_call["evaluator"].named_alike.path.exists()
+    assert not list(get_settings().var_dir.glob("imos-lookups-*"))
     # Progress on Spark: as tasks finish, never backwards, over every part, ending at
     # every person.
     total = on_spark.persons

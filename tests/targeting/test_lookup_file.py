@@ -18,6 +18,7 @@ from immigrationos.targeting.lookup_file import (
     FileOwners,
     IndexFile,
     LookupFileError,
+    LookupWriter,
     write,
 )
 from immigrationos.targeting.records import PersonRecord
@@ -83,8 +84,20 @@ def test_a_lookup_file_answers_as_the_index_and_owners_it_was_written_from(drawn
         owners = FileOwners(path)
         assert dict(owners) == OWNERS
         assert owners.get("000000000") is None and "123456789" in owners
-        on_file.close()
-        owners.close()
+        # Written record by record as a run reads them (never the whole index in memory).
+        writer = LookupWriter(Path(tmp) / "streamed.sqlite3")
+        as_text = iter(flag for *_, flag in drawn)
+        for pid, records in records_of.items():
+            for r in records:
+                writer.add(pid, r, json.dumps(dict(r.payload)) if next(as_text) else None)
+        streamed = IndexFile(writer.finish(OWNERS))
+        for pid in PERSONS:
+            own = records_of.get(pid, [])
+            assert streamed.alike(pid, own) == index.alike(pid, own)
+            assert streamed.records_of(pid) == index.records_of(pid)
+        assert dict(FileOwners(streamed.path)) == OWNERS
+        for reader in (on_file, owners, streamed):
+            reader.close()
 
 
 def test_a_record_held_as_an_object_is_read_back_with_its_dates_as_text() -> None:
@@ -136,3 +149,15 @@ def test_a_failed_write_leaves_no_file(tmp_path: Path) -> None:
     with pytest.raises(LookupFileError, match="disk full"):
         write(path, OWNERS, Broken())
     assert not path.exists()
+
+
+def test_a_record_that_cannot_be_written_stops_the_file_and_removes_it(tmp_path: Path) -> None:
+    path = tmp_path / "f.sqlite3"
+    writer = LookupWriter(path)
+    writer.add("P1", PersonRecord("cbp_i94", "R1", {"given_name": "ANA"}))
+    with pytest.raises(LookupFileError, match=r"f\.sqlite3 could not be written.*set"):
+        writer.add("P2", PersonRecord("cbp_i94", "R2", {"given_name": {"ANA"}}))
+    assert not path.exists()
+    path.touch()
+    with pytest.raises(LookupFileError, match="exists already"):
+        LookupWriter(path)

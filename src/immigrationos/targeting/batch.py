@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 from immigrationos import config
 from immigrationos.spark import targeting as spark_targeting
@@ -149,19 +150,84 @@ def _evaluate_part_locally(
     return out
 
 
-def _on_file(evaluator: PersonEvaluator, folder: Path) -> tuple[PersonEvaluator, list[Path]]:
-    """Return the evaluator reading its shared lookups from a file written in ``folder``
-    (``lookup_file``), and the file to ship to the executors. The lookups are written as
-    they are when already in memory; an evaluator already on file is returned as is."""
+class SharedLookups(Protocol):
+    """Where a run puts the lookups every evaluation shares as it reads the records."""
+
+    def add(self, person_id: str, record: PersonRecord, text: str | None = None) -> None:
+        """Index one record of a person (``NameIndex.add``)."""
+
+    def finish(self, owners: Mapping[str, OwnerInfo]) -> tuple[Mapping[str, OwnerInfo], NearMisses]:
+        """Return the SSN owners and the index, ready to be read."""
+
+
+class _InMemory:
+    def __init__(self) -> None:
+        self.index = NameIndex()
+
+    def add(self, person_id: str, record: PersonRecord, text: str | None = None) -> None:
+        self.index.add(person_id, record, text)
+
+    def finish(self, owners: Mapping[str, OwnerInfo]) -> tuple[Mapping[str, OwnerInfo], NearMisses]:
+        return owners, self.index
+
+
+class _OnFile:
+    def __init__(self, path: Path) -> None:
+        self.writer = lookup_file.LookupWriter(path)
+
+    def add(self, person_id: str, record: PersonRecord, text: str | None = None) -> None:
+        self.writer.add(person_id, record, text)
+
+    def finish(self, owners: Mapping[str, OwnerInfo]) -> tuple[Mapping[str, OwnerInfo], NearMisses]:
+        path = self.writer.finish(owners)
+        return lookup_file.FileOwners(path), lookup_file.IndexFile(path)
+
+
+@contextmanager
+def _lookup_folder() -> Iterator[Path]:
+    """Yield a new folder in the var dir for a run's lookup file; removed on leaving."""
+    var_dir = config.get_settings().var_dir
+    var_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="imos-lookups-", dir=var_dir) as folder:
+        yield Path(folder)
+
+
+@contextmanager
+def shared_lookups() -> Iterator[SharedLookups]:
+    """Yield where a run puts its shared lookups, for the engine the ``engine`` setting
+    names: on this machine a ``NameIndex`` in memory; on Spark a file written as the
+    records are read (``lookup_file.LookupWriter``), which the executors read by key and
+    the driver never holds whole. The file is removed on leaving.
+    """
+    if config.get_settings().engine != "spark":
+        yield _InMemory()
+        return
+    with _lookup_folder() as folder:
+        yield _OnFile(folder / "lookups.sqlite3")
+
+
+@contextmanager
+def _on_file(evaluator: PersonEvaluator) -> Iterator[tuple[PersonEvaluator, list[Path]]]:
+    """Yield the evaluator reading its shared lookups from a file, and the file to ship to
+    the executors: as it is when they are on file already (``shared_lookups``), else
+    written from memory to a file removed on leaving."""
     if isinstance(evaluator.named_alike, lookup_file.IndexFile):
-        return evaluator, [evaluator.named_alike.path]
+        yield evaluator, [evaluator.named_alike.path]
+        return
     if not isinstance(evaluator.named_alike, NameIndex):
         raise TypeError(f"cannot write a {type(evaluator.named_alike).__name__} to a file")
-    path = lookup_file.write(folder / "lookups.sqlite3", evaluator.owners, evaluator.named_alike)
-    on_file = dataclasses.replace(
-        evaluator, owners=lookup_file.FileOwners(path), named_alike=lookup_file.IndexFile(path)
-    )
-    return on_file, [path]
+    with _lookup_folder() as folder:
+        path = lookup_file.write(
+            folder / "lookups.sqlite3", evaluator.owners, evaluator.named_alike
+        )
+        yield (
+            dataclasses.replace(
+                evaluator,
+                owners=lookup_file.FileOwners(path),
+                named_alike=lookup_file.IndexFile(path),
+            ),
+            [path],
+        )
 
 
 @contextmanager
@@ -170,24 +236,19 @@ def evaluating(evaluator: PersonEvaluator) -> Iterator[PartEvaluator]:
     the ``engine`` setting names; the evaluator's own ``weakest`` and ``protected`` are
     ignored (each part brings its own).
 
-    On Spark the shared lookups (the SSN owners, the ``NameIndex``) are written once to a
-    file in the var dir (``lookup_file``) that every executor reads by key, and the
-    evaluator, holding only the file's path, the policy and the run's settings, is
-    broadcast once for every part; the broadcast is destroyed and the file removed on
-    leaving.
+    On Spark the shared lookups (the SSN owners, the ``NameIndex``) are read from a file
+    every executor reads by key (``lookup_file``: the one ``shared_lookups`` wrote, or
+    one written here from memory and removed on leaving), and the evaluator, holding only
+    the file's path, the policy and the run's settings, is broadcast once for every part
+    and destroyed on leaving.
 
     The function raises ``BatchError`` when a person's evaluation fails (on either
     engine); nothing of that part is returned.
     """
-    settings = config.get_settings()
-    if settings.engine != "spark":
+    if config.get_settings().engine != "spark":
         yield partial(_evaluate_part_locally, evaluator)
         return
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    with (
-        tempfile.TemporaryDirectory(prefix="imos-lookups-", dir=settings.var_dir) as folder,
-        spark_targeting.broadcasting(*_on_file(evaluator, Path(folder))) as on_spark,
-    ):
+    with _on_file(evaluator) as shipped, spark_targeting.broadcasting(*shipped) as on_spark:
 
         def evaluate_part(part: Part, progress: Progress | None = None) -> dict[str, Evaluation]:
             try:

@@ -222,6 +222,11 @@ def _plain(value: Any) -> str:
     raise TypeError(f"a record's payload holds a {type(value).__name__}, not JSON")
 
 
+def payload_text(record: PersonRecord) -> str:
+    """Return a record's payload as JSON text, its dates as ISO text (as the lake has them)."""
+    return json.dumps(dict(record.payload), default=_plain)
+
+
 def _a_numbers(records: Iterable[PersonRecord]) -> set[str]:
     return {"".join(ch for ch in a if ch.isdigit()) for r in records if (a := r.text("a_number"))}
 
@@ -319,6 +324,31 @@ class NearMisses:
         return [r for pid in kept for r in self.records_of(pid)]
 
 
+def index_entries(
+    person_id: str, record: PersonRecord, text: str | None = None
+) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """Yield what an index of near misses keeps of one record of ``person_id`` (nothing
+    unless its source can clear someone), entry by entry, as ``NameIndex.entries`` gives
+    them back: the record itself (with ``text``, its stored JSON, or None: ``payload_text``
+    writes the payload), then a key per given-name sound and family-name sound (with its birth date and
+    A-numbers), a day per given-name sound (with the family words), a number per A-number
+    or passport number."""
+    if record.source not in CLEARING_SOURCES:
+        return
+    yield "record", (person_id, record.source, record.record_id, text)
+    sounds, families = _names(record)
+    born = record.date("birth_date")
+    if sounds and born is not None:  # a record with no birth date is near no one
+        numbers = tuple(sorted(_a_numbers([record])))
+        heard = dict.fromkeys(skeleton(f) for f in families)  # each sound once
+        for g in sounds:
+            for sf in heard:
+                yield "key", (g, sf, born, person_id, numbers)
+            yield "day", (g, born, person_id, families)
+    for number in _numbers([record]):
+        yield "number", (number, person_id)
+
+
 class NameIndex(NearMisses):
     """The records of every person that can clear someone, by names and document numbers.
 
@@ -353,21 +383,17 @@ class NameIndex(NearMisses):
         ``text``: the record's payload as stored JSON (``json.loads(text)`` gives the
         payload); the record is then kept as text, not as the parsed record.
         """
-        if record.source not in CLEARING_SOURCES:
-            return
-        kept = record if text is None else (record.source, record.record_id, text)
-        self._clearing[person_id].append(kept)
-        sounds, families = _names(record)
-        born = record.date("birth_date")
-        if sounds and born is not None:  # a record with no birth date is near no one
-            entry = (person_id, tuple(sorted(_a_numbers([record]))))
-            heard = dict.fromkeys(skeleton(f) for f in families)  # each sound once
-            for g in sounds:
-                for sf in heard:
-                    self._by_key[(g, sf)].setdefault(born, []).append(entry)
-                self._by_day[(g, born)].append((person_id, families))
-        for number in _numbers([record]):
-            self._by_number[number].append(person_id)
+        for kind, row in index_entries(person_id, record, text):
+            if kind == "record":
+                self._clearing[person_id].append(record if text is None else row[1:])
+            elif kind == "key":
+                g, sf, born, pid, numbers = row
+                self._by_key[(g, sf)].setdefault(born, []).append((pid, numbers))
+            elif kind == "day":
+                g, born, pid, families = row
+                self._by_day[(g, born)].append((pid, families))
+            else:
+                self._by_number[row[0]].append(person_id)
 
     def records_of(self, person_id: str) -> list[PersonRecord]:
         """Return the clearing records of a person, as they were added."""
@@ -408,8 +434,7 @@ class NameIndex(NearMisses):
         for pid, kept in self._clearing.items():
             for r in kept:
                 if isinstance(r, PersonRecord):
-                    text = json.dumps(dict(r.payload), default=_plain)
-                    yield "record", (pid, r.source, r.record_id, text)
+                    yield "record", (pid, r.source, r.record_id, payload_text(r))
                 else:
                     yield "record", (pid, *r)
 

@@ -45,7 +45,7 @@ from immigrationos.sources.contract import PERSON_SOURCES
 from immigrationos.targeting import batch
 from immigrationos.targeting import service as targeting_service
 from immigrationos.targeting.detectors.identity_fraud import OwnerInfo
-from immigrationos.targeting.elsewhere import CLEARING_SOURCES, NameIndex
+from immigrationos.targeting.elsewhere import CLEARING_SOURCES, NearMisses
 from immigrationos.targeting.evaluate import Evaluation
 from immigrationos.targeting.leads import (
     canon,
@@ -198,14 +198,16 @@ def lawful_records(
     return cut.withheld, list(cut.notes), protected
 
 
-def _shared_lookups(session: Session, cut: LawfulCut) -> tuple[dict[str, OwnerInfo], NameIndex]:
-    """Return the SSN owners and the ``NameIndex`` of every person's usable records.
+def _shared_lookups(
+    session: Session, cut: LawfulCut, lookups: batch.SharedLookups
+) -> tuple[Mapping[str, OwnerInfo], NearMisses]:
+    """Return the SSN owners and the index of near misses of every person's usable records.
 
-    Streamed, ``READ_CHUNK`` records at a time: the index keeps each record as its stored
-    text, never every person's parsed records at once.
+    Streamed, ``READ_CHUNK`` records at a time into ``lookups`` (``batch.shared_lookups``:
+    in memory, each record kept as its stored text, or in a file on Spark), never every
+    person's parsed records at once.
     """
     owners: dict[str, OwnerInfo] = {}
-    index = NameIndex()
     for part in targeting_service.record_parts(session=session, sources=SHARED_SOURCES):
         numident: dict[str, list[PersonRecord]] = defaultdict(list)
         for pid, record, text in part:
@@ -213,9 +215,9 @@ def _shared_lookups(session: Session, cut: LawfulCut) -> tuple[dict[str, OwnerIn
                 continue
             if record.source == "ssa_numident":
                 numident[pid].append(record)
-            index.add(pid, record, text)
+            lookups.add(pid, record, text)
         ssn_owners(numident, owners)
-    return owners, index
+    return lookups.finish(owners)
 
 
 def _part_progress(progress: Progress | None, start: int, total: int) -> Progress | None:
@@ -471,7 +473,7 @@ def target(
     chosen = policy or load_policy()
     now = dt.datetime.now(dt.UTC)
     run_id = str(uuid.uuid4())
-    with session_scope(engine) as session:
+    with session_scope(engine) as session, batch.shared_lookups() as lookups:
         ctx = _context(session, principal, purpose_id)
         _signed_off(session, chosen)
         switch = oversight_switch.current(session)  # suspended: nothing is stored OPEN
@@ -488,7 +490,7 @@ def target(
         withheld, notes = cut.withheld, list(cut.notes)
         # The lookups every person's evaluation shares, from the records that can own an
         # SSN or clear someone, of every person, read as the purpose may use them.
-        owners, named_alike = _shared_lookups(session, cut)
+        owners, named_alike = _shared_lookups(session, cut, lookups)
         merged = targeting_service.merged_into(session=session)
         leads = targeting_service.current_leads(session=session)
         taken = targeting_service.all_lead_ids(session=session)

@@ -25,11 +25,19 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from immigrationos.targeting.detectors.identity_fraud import OwnerInfo
-from immigrationos.targeting.elsewhere import Key, NameIndex, NearMisses, slips
+from immigrationos.targeting.elsewhere import (
+    Key,
+    NameIndex,
+    NearMisses,
+    index_entries,
+    payload_text,
+    slips,
+)
 from immigrationos.targeting.records import PersonRecord
 
 # Rows handed to SQLite per executemany call while writing.
@@ -95,37 +103,90 @@ def _row(kind: str, row: tuple[Any, ...]) -> tuple[Any, ...]:
     return row
 
 
+class LookupWriter:
+    """A lookup file written as a run reads the records (``add``, as ``NameIndex.add``),
+    then the SSN owners (``finish``), so that the index is never held in memory whole.
+
+    Raises (every method):
+        LookupFileError: the file exists already, or could not be written; a file left
+            unfinished is removed.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if self.path.exists():
+            raise LookupFileError(f"lookup file {self.path} exists already; not overwritten")
+        self._batches: dict[str, list[tuple[Any, ...]]] = {kind: [] for kind in _TABLES}
+        with self._failing():
+            self._db: sqlite3.Connection | None = sqlite3.connect(self.path)
+            self._db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+            self._db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _failing(self) -> Iterator[None]:
+        try:
+            yield
+        except (sqlite3.Error, OSError, TypeError, ValueError) as exc:
+            self.abort()
+            raise LookupFileError(f"lookup file {self.path} could not be written: {exc}") from exc
+
+    def _put(self, kind: str, row: tuple[Any, ...]) -> None:
+        batch = self._batches[kind]
+        batch.append(_row(kind, row))
+        if len(batch) >= WRITE_BATCH:
+            self._flush(kind)
+
+    def _flush(self, kind: str) -> None:
+        if self._db is None:
+            raise LookupFileError(f"lookup file {self.path} is closed")
+        self._db.executemany(_TABLES[kind], self._batches[kind])
+        self._batches[kind].clear()
+
+    def add(self, person_id: str, record: PersonRecord, text: str | None = None) -> None:
+        """Write what the index keeps of one record of ``person_id`` (``index_entries``)."""
+        with self._failing():
+            for kind, row in index_entries(person_id, record, text):
+                if kind == "record" and text is None:
+                    row = (*row[:3], payload_text(record))
+                self._put(kind, row)
+
+    def finish(self, owners: Mapping[str, OwnerInfo]) -> Path:
+        """Write the owners, index the tables, close the file; return its path."""
+        with self._failing():
+            for kind in _TABLES:
+                self._flush(kind)
+            assert self._db is not None
+            self._db.executemany(
+                "INSERT INTO owners VALUES (?, ?)",
+                ((ssn, _owner_json(info)) for ssn, info in owners.items()),
+            )
+            self._db.executescript(_INDEXES)
+            self._db.commit()
+            self._db.close()
+            self._db = None
+        return self.path
+
+    def abort(self) -> None:
+        """Close and remove the unfinished file."""
+        if getattr(self, "_db", None) is not None:
+            assert self._db is not None
+            self._db.close()
+            self._db = None
+        self.path.unlink(missing_ok=True)
+
+
 def write(path: Path, owners: Mapping[str, OwnerInfo], index: NameIndex) -> Path:
-    """Write the SSN owners and the index to a new SQLite file at ``path``; return it.
+    """Write the SSN owners and an index held in memory to a new file at ``path``.
 
     Raises:
         LookupFileError: ``path`` exists already, or the file could not be written (the
             partial file is removed).
     """
-    if path.exists():
-        raise LookupFileError(f"lookup file {path} exists already; not overwritten")
-    try:
-        with sqlite3.connect(path) as db:
-            db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _SCHEMA)
-            db.executemany(
-                "INSERT INTO owners VALUES (?, ?)",
-                ((ssn, _owner_json(info)) for ssn, info in owners.items()),
-            )
-            batches: dict[str, list[tuple[Any, ...]]] = {kind: [] for kind in _TABLES}
-            for kind, row in index.entries():
-                batch = batches[kind]
-                batch.append(_row(kind, row))
-                if len(batch) >= WRITE_BATCH:
-                    db.executemany(_TABLES[kind], batch)
-                    batch.clear()
-            for kind, batch in batches.items():
-                db.executemany(_TABLES[kind], batch)
-            db.executescript(_INDEXES)
-        db.close()
-    except (sqlite3.Error, OSError) as exc:
-        path.unlink(missing_ok=True)
-        raise LookupFileError(f"lookup file {path} could not be written: {exc}") from exc
-    return path
+    writer = LookupWriter(path)
+    with writer._failing():
+        for kind, row in index.entries():
+            writer._put(kind, row)
+    return writer.finish(owners)
 
 
 def _located(path: Path) -> Path:

@@ -5,16 +5,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import tempfile
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from immigrationos.targeting.elsewhere import MOST, NameIndex
 from immigrationos.targeting.evaluate import evaluate_person
-from immigrationos.targeting.records import PersonRecord
+from immigrationos.targeting.lookup_file import IndexFile, write
+from immigrationos.targeting.records import PersonRecord, WithheldCitizenship
 from immigrationos.targeting.safeguards import Effect, LeadState
 
-from .builders import AS_OF, arrival, benefit, eoir, event, self_departure
+from .builders import AS_OF, arrival, benefit, eoir, event, licence, self_departure
 from .lead_builders import POLICY
 
 
@@ -430,3 +433,38 @@ def test_looking_up_by_birth_date_finds_what_comparing_every_record_finds(
         records_of.setdefault(pid, []).append(PersonRecord(source, f"R{n}", payload))
     own = records_of.get(asker, [])
     assert NameIndex(records_of).alike(asker, own) == _scanned(records_of, asker)
+
+
+def test_a_withheld_citizenship_record_of_a_near_miss_holds_the_lead_unread() -> None:
+    # Found by the citizenship-arrival property test: a California licence issued on a US
+    # birth certificate (withheld from a BATCH purpose: the state's records need a
+    # warrant), named alike and born a month off, went to another person with one of the
+    # ordered person's records. Read for citizenship alone, it must hold the lead, naming
+    # the record and never showing what it says.
+    records = ordered()  # born 1987-01-07
+    withheld = _as(
+        licence("2022-06-01", "US_BIRTH_CERTIFICATE"),
+        birth_date="1987-02-07",
+        license_number="D00000001",
+        street="5241 BLUEBONNET CT",
+    )
+    index = NameIndex({"P1": records})
+    index.add("P2", withheld, withheld_citizenship=True)
+    index.add("P3", _as(withheld, birth_date="1950-05-05"), withheld_citizenship=True)
+    (found,) = index.alike("P1", records)
+    assert isinstance(found, WithheldCitizenship) and found.ref == withheld.ref
+    assert dict(found.payload) == {}
+    ev = _evaluate(records, [found])
+    assert "FINAL_ORDER_UNEXECUTED" in ev.violations and ev.state is LeadState.HELD
+    (low,) = [s for s in ev.safeguards if s.name == "LOW_IDENTITY_CONFIDENCE"]
+    assert low.effect is Effect.HOLD and withheld.ref in low.evidence
+    shown = ev.to_json()
+    assert "D00000001" not in shown and "BLUEBONNET" not in shown
+    # The same through a lookup file, as Spark's executors read it.
+    with tempfile.TemporaryDirectory() as tmp:
+        on_file = IndexFile(write(Path(tmp) / "f.sqlite3", {}, index))
+        assert on_file.alike("P1", records) == [found]
+        on_file.close()
+    # Not withheld, the licence is an ordinary near miss, read as it is.
+    plain = NameIndex({"P1": records, "P2": [withheld]})
+    assert plain.alike("P1", records) == [withheld]

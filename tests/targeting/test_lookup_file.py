@@ -65,7 +65,9 @@ def _index(drawn: list, records_of: dict[str, list[PersonRecord]]) -> NameIndex:
     as_text = iter(flag for *_, flag in drawn)
     for pid, records in records_of.items():
         for r in records:
-            index.add(pid, r, json.dumps(dict(r.payload)) if next(as_text) else None)
+            text = json.dumps(dict(r.payload)) if next(as_text) else None
+            # A tip stands for a withheld record that shows citizenship: kept unread.
+            index.add(pid, r, text, withheld_citizenship=r.source == "tips")
     return index
 
 
@@ -89,7 +91,8 @@ def test_a_lookup_file_answers_as_the_index_and_owners_it_was_written_from(drawn
         as_text = iter(flag for *_, flag in drawn)
         for pid, records in records_of.items():
             for r in records:
-                writer.add(pid, r, json.dumps(dict(r.payload)) if next(as_text) else None)
+                text = json.dumps(dict(r.payload)) if next(as_text) else None
+                writer.add(pid, r, text, withheld_citizenship=r.source == "tips")
         streamed = IndexFile(writer.finish(OWNERS))
         for pid in PERSONS:
             own = records_of.get(pid, [])

@@ -153,7 +153,14 @@ def _evaluate_part_locally(
 class SharedLookups(Protocol):
     """Where a run puts the lookups every evaluation shares as it reads the records."""
 
-    def add(self, person_id: str, record: PersonRecord, text: str | None = None) -> None:
+    def add(
+        self,
+        person_id: str,
+        record: PersonRecord,
+        text: str | None = None,
+        *,
+        withheld_citizenship: bool = False,
+    ) -> None:
         """Index one record of a person (``NameIndex.add``)."""
 
     def finish(self, owners: Mapping[str, OwnerInfo]) -> tuple[Mapping[str, OwnerInfo], NearMisses]:
@@ -164,8 +171,15 @@ class _InMemory:
     def __init__(self) -> None:
         self.index = NameIndex()
 
-    def add(self, person_id: str, record: PersonRecord, text: str | None = None) -> None:
-        self.index.add(person_id, record, text)
+    def add(
+        self,
+        person_id: str,
+        record: PersonRecord,
+        text: str | None = None,
+        *,
+        withheld_citizenship: bool = False,
+    ) -> None:
+        self.index.add(person_id, record, text, withheld_citizenship=withheld_citizenship)
 
     def finish(self, owners: Mapping[str, OwnerInfo]) -> tuple[Mapping[str, OwnerInfo], NearMisses]:
         return owners, self.index
@@ -175,8 +189,15 @@ class _OnFile:
     def __init__(self, path: Path) -> None:
         self.writer = lookup_file.LookupWriter(path)
 
-    def add(self, person_id: str, record: PersonRecord, text: str | None = None) -> None:
-        self.writer.add(person_id, record, text)
+    def add(
+        self,
+        person_id: str,
+        record: PersonRecord,
+        text: str | None = None,
+        *,
+        withheld_citizenship: bool = False,
+    ) -> None:
+        self.writer.add(person_id, record, text, withheld_citizenship=withheld_citizenship)
 
     def finish(self, owners: Mapping[str, OwnerInfo]) -> tuple[Mapping[str, OwnerInfo], NearMisses]:
         path = self.writer.finish(owners)

@@ -43,7 +43,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from immigrationos.records.normalize import skeleton, tokens
 from immigrationos.resolution.names import family_table, given_table, surname_units
 from immigrationos.targeting.detectors import base
-from immigrationos.targeting.records import PersonRecord
+from immigrationos.targeting.records import PersonRecord, WithheldCitizenship
 
 # Sources whose records can clear a finding: every source a detector needs because it can
 # clear someone (an admission, a departure, self-reported and confirmed, or a removal, a
@@ -62,6 +62,9 @@ BY_NUMBER = -1
 TYPO_MIN_LENGTH = 4
 
 Key = tuple[str, str]
+# The payload text of a withheld record of another person that shows US citizenship: none
+# is kept (``WithheldCitizenship``).
+WITHHELD = "\x00withheld"
 
 
 @lru_cache(maxsize=200_000)
@@ -222,6 +225,14 @@ def _plain(value: Any) -> str:
     raise TypeError(f"a record's payload holds a {type(value).__name__}, not JSON")
 
 
+def kept_record(source: str, record_id: str, text: str) -> PersonRecord:
+    """Return a record kept by an index as its payload's text (``WITHHELD``: a withheld
+    record that shows US citizenship, kept by its reference alone)."""
+    if text == WITHHELD:
+        return WithheldCitizenship(source, record_id, {})
+    return PersonRecord(source, record_id, json.loads(text))
+
+
 def payload_text(record: PersonRecord) -> str:
     """Return a record's payload as JSON text, its dates as ISO text (as the lake has them)."""
     return json.dumps(dict(record.payload), default=_plain)
@@ -325,17 +336,29 @@ class NearMisses:
 
 
 def index_entries(
-    person_id: str, record: PersonRecord, text: str | None = None
+    person_id: str,
+    record: PersonRecord,
+    text: str | None = None,
+    *,
+    withheld_citizenship: bool = False,
 ) -> Iterator[tuple[str, tuple[Any, ...]]]:
     """Yield what an index of near misses keeps of one record of ``person_id`` (nothing
     unless its source can clear someone), entry by entry, as ``NameIndex.entries`` gives
     them back: the record itself (with ``text``, its stored JSON, or None: ``payload_text``
     writes the payload), then a key per given-name sound and family-name sound (with its birth date and
     A-numbers), a day per given-name sound (with the family words), a number per A-number
-    or passport number."""
-    if record.source not in CLEARING_SOURCES:
+    or passport number.
+
+    ``withheld_citizenship``: the record is withheld from the purpose and shows US
+    citizenship (of any source): it is found by its names and numbers as any other, but
+    kept by its reference alone, as a ``WithheldCitizenship`` (entry ``("record",
+    (person, source, record ID, None))`` with ``withheld`` true: ``WITHHELD``)."""
+    if withheld_citizenship:
+        yield "record", (person_id, record.source, record.record_id, WITHHELD)
+    elif record.source in CLEARING_SOURCES:
+        yield "record", (person_id, record.source, record.record_id, text)
+    else:
         return
-    yield "record", (person_id, record.source, record.record_id, text)
     sounds, families = _names(record)
     born = record.date("birth_date")
     if sounds and born is not None:  # a record with no birth date is near no one
@@ -377,15 +400,25 @@ class NameIndex(NearMisses):
             for r in records:
                 self.add(pid, r)
 
-    def add(self, person_id: str, record: PersonRecord, text: str | None = None) -> None:
-        """Index one record of ``person_id`` (ignored unless its source can clear someone).
+    def add(
+        self,
+        person_id: str,
+        record: PersonRecord,
+        text: str | None = None,
+        *,
+        withheld_citizenship: bool = False,
+    ) -> None:
+        """Index one record of ``person_id`` (ignored unless its source can clear someone,
+        or it is withheld and shows US citizenship: ``index_entries``).
 
         ``text``: the record's payload as stored JSON (``json.loads(text)`` gives the
         payload); the record is then kept as text, not as the parsed record.
         """
-        for kind, row in index_entries(person_id, record, text):
+        entries = index_entries(person_id, record, text, withheld_citizenship=withheld_citizenship)
+        for kind, row in entries:
             if kind == "record":
-                self._clearing[person_id].append(record if text is None else row[1:])
+                kept = record if text is None and row[3] != WITHHELD else row[1:]
+                self._clearing[person_id].append(kept)
             elif kind == "key":
                 g, sf, born, pid, numbers = row
                 self._by_key[(g, sf)].setdefault(born, []).append((pid, numbers))
@@ -398,7 +431,7 @@ class NameIndex(NearMisses):
     def records_of(self, person_id: str) -> list[PersonRecord]:
         """Return the clearing records of a person, as they were added."""
         return [
-            r if isinstance(r, PersonRecord) else PersonRecord(r[0], r[1], json.loads(r[2]))
+            r if isinstance(r, PersonRecord) else kept_record(*r)
             for r in self._clearing.get(person_id, ())
         ]
 

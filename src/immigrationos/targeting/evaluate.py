@@ -22,7 +22,7 @@ from immigrationos.targeting.detectors.base import DetectorRun, Finding
 from immigrationos.targeting.detectors.identity_fraud import OwnerInfo
 from immigrationos.targeting.policy import PriorityPolicy
 from immigrationos.targeting.recommendations import Recommendation, recommend
-from immigrationos.targeting.records import PersonRecord, known_by, without
+from immigrationos.targeting.records import PersonRecord, WithheldCitizenship, known_by, without
 from immigrationos.targeting.safeguards import LeadState, SafeguardResult
 from immigrationos.targeting.scoring import PriorityScore, score_person
 from immigrationos.targeting.status import derive_status
@@ -145,11 +145,18 @@ def _cleared_elsewhere(
 
     Each record is added to the person's alone and the person evaluated again (status,
     detectors and every safeguard but ``LOW_IDENTITY_CONFIDENCE``): a finding that is
-    then gone, held or suppressed is cleared by that record.
+    then gone, held or suppressed is cleared by that record. A withheld record that shows
+    US citizenship (``WithheldCitizenship``, never read here) clears every finding.
     """
     as_of = ctx.status.as_of
     cleared: dict[str, list[str]] = {}
     for other in elsewhere:
+        if isinstance(other, WithheldCitizenship):
+            # Citizenship evidence nobody on the case may read: were it this person's, it
+            # would suppress every finding (``CITIZENSHIP_EVIDENCE``).
+            for f in ctx.findings:
+                cleared.setdefault(f.violation, []).append(other.ref)
+            continue
         if not known_by([other], as_of):
             continue
         records = [*ctx.records, other]

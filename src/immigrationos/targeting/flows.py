@@ -61,7 +61,12 @@ from immigrationos.targeting.leads import (
 from immigrationos.targeting.models import Lead, LeadEvent, TargetingRun
 from immigrationos.targeting.policy import PriorityPolicy, load_policy
 from immigrationos.targeting.records import PersonRecord
-from immigrationos.targeting.safeguards import Effect, LeadState, shows_citizenship
+from immigrationos.targeting.safeguards import (
+    NO_CITIZENSHIP_FIELDS,
+    Effect,
+    LeadState,
+    shows_citizenship,
+)
 
 # Told (persons done, persons in all) as the evaluation goes.
 Progress = batch.Progress
@@ -199,23 +204,33 @@ def lawful_records(
 
 
 def _shared_lookups(
-    session: Session, cut: LawfulCut, lookups: batch.SharedLookups
+    session: Session, cut: LawfulCut, lookups: batch.SharedLookups, as_of: dt.date
 ) -> tuple[Mapping[str, OwnerInfo], NearMisses]:
     """Return the SSN owners and the index of near misses of every person's usable records.
 
     Streamed, ``READ_CHUNK`` records at a time into ``lookups`` (``batch.shared_lookups``:
     in memory, each record kept as its stored text, or in a file on Spark), never every
     person's parsed records at once.
+
+    A record the purpose may not use that shows US citizenship (``shows_citizenship``, as
+    of ``as_of``) is indexed too, by its names and numbers, but kept by its reference
+    alone (``WithheldCitizenship``): a person it may belong to is held, never shown what
+    it says.
     """
     owners: dict[str, OwnerInfo] = {}
-    for part in targeting_service.record_parts(session=session, sources=SHARED_SOURCES):
+    # Sources the purpose withholds or filters record by record that can show citizenship.
+    shielding = (cut.withheld | cut.filtered) - NO_CITIZENSHIP_FIELDS
+    for part in targeting_service.record_parts(session=session, sources=SHARED_SOURCES | shielding):
         numident: dict[str, list[PersonRecord]] = defaultdict(list)
         for pid, record, text in part:
             if not cut.usable(record):
+                if shows_citizenship([record], as_of):
+                    lookups.add(pid, record, withheld_citizenship=True)
                 continue
             if record.source == "ssa_numident":
                 numident[pid].append(record)
-            lookups.add(pid, record, text)
+            if record.source in SHARED_SOURCES:
+                lookups.add(pid, record, text)
         ssn_owners(numident, owners)
     return lookups.finish(owners)
 
@@ -490,7 +505,7 @@ def target(
         withheld, notes = cut.withheld, list(cut.notes)
         # The lookups every person's evaluation shares, from the records that can own an
         # SSN or clear someone, of every person, read as the purpose may use them.
-        owners, named_alike = _shared_lookups(session, cut, lookups)
+        owners, named_alike = _shared_lookups(session, cut, lookups, day)
         merged = targeting_service.merged_into(session=session)
         leads = targeting_service.current_leads(session=session)
         taken = targeting_service.all_lead_ids(session=session)

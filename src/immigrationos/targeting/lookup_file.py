@@ -35,6 +35,7 @@ from immigrationos.targeting.elsewhere import (
     NameIndex,
     NearMisses,
     index_entries,
+    kept_record,
     payload_text,
     slips,
 )
@@ -142,11 +143,21 @@ class LookupWriter:
         self._db.executemany(_TABLES[kind], self._batches[kind])
         self._batches[kind].clear()
 
-    def add(self, person_id: str, record: PersonRecord, text: str | None = None) -> None:
+    def add(
+        self,
+        person_id: str,
+        record: PersonRecord,
+        text: str | None = None,
+        *,
+        withheld_citizenship: bool = False,
+    ) -> None:
         """Write what the index keeps of one record of ``person_id`` (``index_entries``)."""
         with self._failing():
-            for kind, row in index_entries(person_id, record, text):
-                if kind == "record" and text is None:
+            entries = index_entries(
+                person_id, record, text, withheld_citizenship=withheld_citizenship
+            )
+            for kind, row in entries:
+                if kind == "record" and row[3] is None:
                     row = (*row[:3], payload_text(record))
                 self._put(kind, row)
 
@@ -296,4 +307,4 @@ class IndexFile(_Reader, NearMisses):
             "SELECT source, record_id, payload FROM records WHERE person = ? ORDER BY rowid",
             (person_id,),
         )
-        return [PersonRecord(source, rid, json.loads(text)) for source, rid, text in rows]
+        return [kept_record(source, rid, text) for source, rid, text in rows]

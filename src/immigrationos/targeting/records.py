@@ -98,6 +98,18 @@ class PersonRecord:
         return self.date(field) if field else None
 
 
+@dataclass(frozen=True, slots=True)
+class WithheldCitizenship(PersonRecord):
+    """A record the data-use policy withholds from the purpose that shows US citizenship,
+    named by its reference alone: its payload is never carried (it is empty).
+
+    The platform reads a withheld record for citizenship only, so that it can protect and
+    never incriminate (``flows.LawfulCut.apply``). Held by another person that may be this
+    one (``elsewhere``), it holds every finding until a person who may read it confirms who
+    is who.
+    """
+
+
 class StoredRecord(Protocol):
     """Anything holding a record's source, id and payload (e.g. ``PersonRecordRow``)."""
 

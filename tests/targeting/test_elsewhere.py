@@ -468,3 +468,13 @@ def test_a_withheld_citizenship_record_of_a_near_miss_holds_the_lead_unread() ->
     # Not withheld, the licence is an ordinary near miss, read as it is.
     plain = NameIndex({"P1": records, "P2": [withheld]})
     assert plain.alike("P1", records) == [withheld]
+
+
+def test_the_slips_of_the_first_and_last_dates_stay_within_the_calendar() -> None:
+    from immigrationos.targeting.elsewhere import birth_slip, slips
+
+    for day in (dt.date.min, dt.date.max, dt.date(2000, 2, 29), dt.date(1999, 12, 31)):
+        near = slips(day)
+        assert near and all(birth_slip(day, b) for b in near)
+    # A day past the 28th with the month mistyped may be written as any day from the 28th.
+    assert {dt.date(1998, 6, 28), dt.date(1998, 6, 30)} <= slips(dt.date(1998, 5, 31))

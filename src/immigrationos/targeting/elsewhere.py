@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
@@ -247,33 +248,33 @@ def _passport(record: PersonRecord) -> str:
     return "".join(ch for ch in (record.text("passport_number") or "").upper() if ch.isalnum())
 
 
-class NearMisses:
+class NearMisses(ABC):
     """How near misses are found (``alike``), whatever holds the index: ``NameIndex`` in
     this process's memory, ``lookup_file.IndexFile`` in a file read by key.
 
     A subclass answers three lookups and ``records_of``; ``alike`` is the same for both.
     """
 
+    @abstractmethod
     def _holders(self, numbers: Iterable[str]) -> Iterable[str]:
         """Return the persons holding a clearing record under one of these numbers
         (A-numbers as digits, passport numbers as ``P:`` and the number)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _named(
         self, key: Key, born: dt.date
     ) -> Iterable[tuple[dt.date, Sequence[tuple[str, tuple[str, ...]]]]]:
         """Return, per birth date that is ``born`` or one slip of it (``_near_dates``),
         the (person, A-numbers) of the clearing records under name ``key`` born then."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _born_on(self, sound: str, born: dt.date) -> Iterable[tuple[str, tuple[str, ...]]]:
         """Return the (person, family words) of the clearing records born on ``born`` whose
         given name has the sound ``sound``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def records_of(self, person_id: str) -> list[PersonRecord]:
         """Return the clearing records of a person, as they were added."""
-        raise NotImplementedError
 
     def alike(self, person_id: str, records: Iterable[PersonRecord]) -> list[PersonRecord]:
         """Return the clearing records of up to ``MOST`` other persons that may be this one.

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine
 
 from immigrationos.db.engine import session_scope
 from immigrationos.oversight import replay
 from immigrationos.records.models import Record
+from query_plans import assert_no_scan
 
 NOW = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 SOURCES = ("cbp_i94", "eoir_cases", "irs_w2")
@@ -53,18 +53,7 @@ def test_the_versions_are_read_through_the_index_never_a_scan() -> None:
     # (source, record_id) answers.
     engine = create_engine("sqlite://")
     Record.metadata.create_all(engine, tables=[Record.__table__])  # type: ignore[list-item]
-    asked: list[tuple[str, Any]] = []
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            asked.append((statement, parameters))
-
+    asked = [("cbp_i94", "A"), ("irs_w2", "B"), ("irs_w2", "C")]
     with session_scope(engine) as session:
-        replay.record_versions(session, [("cbp_i94", "A"), ("irs_w2", "B"), ("irs_w2", "C")])
-    assert len(asked) == 2  # one query per source
-    with engine.connect() as connection:
-        for statement, parameters in asked:
-            plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
-            details = " ".join(str(row[-1]) for row in plan)
-            assert "SCAN records" not in details and "USING INDEX" in details, details
+        sent = assert_no_scan(engine, "records", lambda: replay.record_versions(session, asked))
+    assert sent == 2  # one query per source

@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol, TypeVar
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from immigrationos.auth.principal import Principal
+from immigrationos.db.refs import by_source
 from immigrationos.oversight.contest_models import ContestHold, RecordRestriction
 from immigrationos.policy.context import Decision
 
@@ -43,13 +44,15 @@ R = TypeVar("R", bound=_Ref)
 def restrictions_of(
     session: Session, refs: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], RecordRestriction]:
-    """Return the restrictions on ``(source, record_id)`` pairs that have one."""
-    wanted = sorted(set(refs))
+    """Return the restrictions on ``(source, record_id)`` pairs that have one.
+
+    Asked source by source, which the primary key (source, record_id) answers
+    (``db.refs.by_source``).
+    """
     found: dict[tuple[str, str], RecordRestriction] = {}
-    for start in range(0, len(wanted), IN_CHUNK):
-        chunk = wanted[start : start + IN_CHUNK]
+    for source, ids in by_source(refs, IN_CHUNK):
         query = select(RecordRestriction).where(
-            tuple_(RecordRestriction.source, RecordRestriction.record_id).in_(chunk)
+            RecordRestriction.source == source, RecordRestriction.record_id.in_(ids)
         )
         found.update({(r.source, r.record_id): r for r in session.scalars(query)})
     return found

@@ -28,6 +28,7 @@ from sqlalchemy import Date, DateTime, Index, Integer, String, Text, insert, sel
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from immigrationos.db.base import Base
+from immigrationos.db.refs import by_source
 from immigrationos.records.models import Record
 from immigrationos.resolution.models import PERSON_ID_LENGTH, PK_TYPE, PersonLink, PersonRecord
 from immigrationos.targeting.models import Lead
@@ -73,24 +74,18 @@ def _canon(value: Any) -> str:
 def record_versions(session: Session, refs: Iterable[tuple[str, str]]) -> dict[str, int]:
     """Return the current version of each ``(source, record_id)``, by ``source:record_id``.
 
-    Asked source by source (``source = ? AND record_id IN (...)``), which the unique index
-    on (source, record_id) answers. A list of (source, record_id) pairs (``tuple_ IN``)
-    made SQLite scan every record for each chunk: at 10,000,000 records that scan took
-    most of a targeting run.
+    Asked source by source through the unique index on (source, record_id)
+    (``db.refs.by_source``); a list of pairs made SQLite scan every record.
     """
-    by_source: dict[str, list[str]] = defaultdict(list)
-    for source, record_id in sorted(set(refs)):
-        by_source[source].append(record_id)
     found: dict[str, int] = {}
-    for source, ids in by_source.items():
-        for start in range(0, len(ids), IN_CHUNK):
-            rows = session.execute(
-                select(Record.record_id, Record.version).where(
-                    Record.source == source, Record.record_id.in_(ids[start : start + IN_CHUNK])
-                )
+    for source, ids in by_source(refs, IN_CHUNK):
+        rows = session.execute(
+            select(Record.record_id, Record.version).where(
+                Record.source == source, Record.record_id.in_(ids)
             )
-            for record_id, version in rows:
-                found[f"{source}:{record_id}"] = int(version)
+        )
+        for record_id, version in rows:
+            found[f"{source}:{record_id}"] = int(version)
     return found
 
 

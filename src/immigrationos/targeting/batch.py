@@ -163,44 +163,22 @@ class SharedLookups(Protocol):
     ) -> None:
         """Index one record of a person (``NameIndex.add``)."""
 
-    def finish(self, owners: Mapping[str, OwnerInfo]) -> tuple[Mapping[str, OwnerInfo], NearMisses]:
+    def ready(self, owners: Mapping[str, OwnerInfo]) -> tuple[Mapping[str, OwnerInfo], NearMisses]:
         """Return the SSN owners and the index, ready to be read."""
 
 
-class _InMemory:
-    def __init__(self) -> None:
-        self.index = NameIndex()
+class _InMemory(NameIndex):
+    """The index held in memory, for a run on this machine."""
 
-    def add(
-        self,
-        person_id: str,
-        record: PersonRecord,
-        text: str | None = None,
-        *,
-        withheld_citizenship: bool = False,
-    ) -> None:
-        self.index.add(person_id, record, text, withheld_citizenship=withheld_citizenship)
-
-    def finish(self, owners: Mapping[str, OwnerInfo]) -> tuple[Mapping[str, OwnerInfo], NearMisses]:
-        return owners, self.index
+    def ready(self, owners: Mapping[str, OwnerInfo]) -> tuple[Mapping[str, OwnerInfo], NearMisses]:
+        return owners, self
 
 
-class _OnFile:
-    def __init__(self, path: Path) -> None:
-        self.writer = lookup_file.LookupWriter(path)
+class _OnFile(lookup_file.LookupWriter):
+    """The lookup file, for a run on Spark."""
 
-    def add(
-        self,
-        person_id: str,
-        record: PersonRecord,
-        text: str | None = None,
-        *,
-        withheld_citizenship: bool = False,
-    ) -> None:
-        self.writer.add(person_id, record, text, withheld_citizenship=withheld_citizenship)
-
-    def finish(self, owners: Mapping[str, OwnerInfo]) -> tuple[Mapping[str, OwnerInfo], NearMisses]:
-        path = self.writer.finish(owners)
+    def ready(self, owners: Mapping[str, OwnerInfo]) -> tuple[Mapping[str, OwnerInfo], NearMisses]:
+        path = self.finish(owners)
         return lookup_file.FileOwners(path), lookup_file.IndexFile(path)
 
 

@@ -232,7 +232,7 @@ def _shared_lookups(
             if record.source in SHARED_SOURCES:
                 lookups.add(pid, record, text)
         ssn_owners(numident, owners)
-    return lookups.finish(owners)
+    return lookups.ready(owners)
 
 
 def _part_progress(progress: Progress | None, start: int, total: int) -> Progress | None:

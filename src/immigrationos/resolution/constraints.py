@@ -46,7 +46,7 @@ T = TypeVar("T")
 
 def _column_map(frame: pl.DataFrame, column: str) -> dict[int, Any]:
     """Return ``rid -> value`` of the records where ``column`` is not empty."""
-    present = frame.filter(pl.col(column).is_not_null()).select("rid", column)
+    present = frame.select("rid", column).filter(pl.col(column).is_not_null())
     return dict(
         zip(present.get_column("rid").to_list(), present.get_column(column).to_list(), strict=True)
     )
@@ -90,8 +90,11 @@ def by_row(frame: pl.DataFrame, column: str) -> Mapping[int, Any]:
 
     Each distinct value is one Python object, however many records hold it.
     """
-    present = frame.filter(pl.col(column).is_not_null()).select(
-        "rid", pl.col(column).rank("dense").cast(pl.Int64).alias("code")
+    # Two columns are taken before filtering: a filter copies every column it keeps.
+    present = (
+        frame.select("rid", column)
+        .filter(pl.col(column).is_not_null())
+        .select("rid", pl.col(column).rank("dense").cast(pl.Int64).alias("code"))
     )
     distinct = frame.get_column(column).drop_nulls().unique().sort().to_list()
     size = 0 if frame.height == 0 else int(frame.get_column("rid").max()) + 1  # type: ignore[arg-type]
@@ -133,18 +136,21 @@ def record_keys(
     for offset, (a, b) in enumerate(cannot_link):
         tokens.setdefault(a, []).append(first + offset)
         tokens.setdefault(b, []).append(-(first + offset))
-    numident = frame.filter(pl.col("source") == NUMIDENT)
+    # Only the columns each key reads are filtered: a filter copies every column it keeps,
+    # and at ten million records a copy of the whole frame is gigabytes.
+    ssns = frame.select("rid", "source", pl.col("ssn").cast(pl.Utf8))
+    numident = ssns.filter(pl.col("source") == NUMIDENT)
     issued = numident.get_column("ssn").drop_nulls().unique()
-    others = frame.filter((pl.col("source") != NUMIDENT) & pl.col("ssn").is_not_null())
-    carrying = others.filter(pl.col("ssn").is_in(issued.implode()))
-    unissued = others.filter(~pl.col("ssn").is_in(issued.implode()))
+    others = ssns.filter((pl.col("source") != NUMIDENT) & pl.col("ssn").is_not_null())
+    del ssns
+    carrying = pl.col("ssn").is_in(issued.implode())
     return RecordKeys(
-        numident_ssn=by_row(numident.with_columns(pl.col("ssn").cast(pl.Utf8)), "ssn"),
-        issued_ssn=by_row(carrying.with_columns(pl.col("ssn").cast(pl.Utf8)), "ssn"),
-        unissued_ssn=by_row(unissued.with_columns(pl.col("ssn").cast(pl.Utf8)), "ssn"),
-        a_number=by_row(frame.with_columns(pl.col("a_number").cast(pl.Utf8)), "a_number"),
+        numident_ssn=by_row(numident, "ssn"),
+        issued_ssn=by_row(others.filter(carrying), "ssn"),
+        unissued_ssn=by_row(others.filter(~carrying), "ssn"),
+        a_number=by_row(frame.select("rid", pl.col("a_number").cast(pl.Utf8)), "a_number"),
         tokens=tokens,
-        birth_date=by_row(frame, "birth_date"),
+        birth_date=by_row(frame.select("rid", "birth_date"), "birth_date"),
         origin=by_row(frame.select("rid", _origin(frame).alias("origin")), "origin"),
     )
 

@@ -383,7 +383,8 @@ def _load_new(
 ) -> None:
     """Create ``NEW_TABLE``: the model input of the records of ``new_ids`` (a new batch)."""
     wanted = pl.Series("unique_id", list(set(new_ids)), dtype=pl.Utf8)
-    rids = frame.filter(pl.col("unique_id").is_in(wanted.implode())).select("rid")
+    chosen = pl.col("unique_id").is_in(wanted.implode())
+    rids = frame.select("rid", "unique_id").filter(chosen).select("rid")
     con.register("engine_new_arrow", rids.to_arrow())
     try:
         con.execute(
@@ -571,8 +572,9 @@ def _shared_ssns(
     tokens are renumbered apart (a token is only a label, paired with its negative).
     """
     ssn = pl.col("ssn")
-    grouped = frame.filter(ssn.is_not_null() & (pl.len().over("ssn") > 1)).select(
-        "rid", "ssn", "source", "birth_date", "family_phon"
+    # The five columns are taken before filtering: a filter copies every column it keeps.
+    grouped = frame.select("rid", "ssn", "source", "birth_date", "family_phon").filter(
+        ssn.is_not_null() & (pl.len().over("ssn") > 1)
     )
     parts = max(1, -(-grouped.height // max(part_size, 1)))
     part = grouped.get_column("ssn").hash(seed=0) % parts
@@ -617,7 +619,9 @@ def _shared_ssn_input(
         .select("birth_date", "family_phon")
         .unique()
     )
-    matched = frame.join(holder_keys, on=["birth_date", "family_phon"], how="semi")
+    matched = frame.select("rid", "birth_date", "family_phon").join(
+        holder_keys, on=["birth_date", "family_phon"], how="semi"
+    )
     rids = pl.concat([grouped.select("rid"), matched.select("rid")]).unique()
     fetched = [c for c in shared_ssn.USED if c not in frame.columns]
     con.register("engine_shared_rids", rids.to_arrow())
@@ -650,7 +654,7 @@ def _reviewer_rids(
     if not pairs:
         return []
     named = pl.Series("unique_id", sorted({u for pair in pairs for u in pair}), dtype=pl.Utf8)
-    found = frame.filter(pl.col("unique_id").is_in(named.implode())).select("unique_id", "rid")
+    found = frame.select("unique_id", "rid").filter(pl.col("unique_id").is_in(named.implode()))
     rid_of = dict(found.iter_rows())
     return cluster_keys.reviewer_pairs(pairs, rid_of)
 

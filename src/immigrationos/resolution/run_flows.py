@@ -123,14 +123,19 @@ def _checked_links(result: ResolutionResult, clusters: pl.DataFrame) -> pl.DataF
             f"{bad_numbers.height:,} link(s) lack an explanation or have a weight that is not "
             "finite or a probability outside 0..1"
         )
-    # The ends' clusters are looked up column by column: a join would copy every link's
-    # explanation (gigabytes at 10M records) into a frame of its own.
-    ids, of = clusters.get_column("unique_id"), clusters.get_column("cluster_id")
-    sided = links.with_columns(
-        pl.col("unique_id_l").replace_strict(ids, of, default=None).alias("cluster_id"),
-        pl.col("unique_id_r").replace_strict(ids, of, default=None).alias("cluster_r"),
-    )
-    ends = sided.select("unique_id_l", "unique_id_r", "cluster_id", "cluster_r")
+    # The ends' clusters are joined to the two id columns alone, then set beside the
+    # links: a join of the links would copy every explanation (gigabytes at 10M records),
+    # and ``replace_strict`` over every record id held 4 GiB more at 10M ids, 2.3 GiB more
+    # than the joins.
+    ends = links.select("unique_id_l", "unique_id_r").with_row_index("_row")
+    for side, alias in (("unique_id_l", "cluster_id"), ("unique_id_r", "cluster_r")):
+        ends = ends.join(
+            clusters.select(pl.col("unique_id").alias(side), pl.col("cluster_id").alias(alias)),
+            on=side,
+            how="left",
+        )
+    ends = ends.sort("_row").drop("_row")
+    sided = links.with_columns(ends.get_column("cluster_id"), ends.get_column("cluster_r"))
     stray = ends.filter(pl.col("cluster_id").is_null() | pl.col("cluster_r").is_null())
     if stray.height:
         named = stray.select(pl.concat_str("unique_id_l", pl.lit("-"), "unique_id_r")).to_series()

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from immigrationos.auth.principal import Principal
-from immigrationos.db.refs import by_source
+from immigrationos.db.refs import IN_CHUNK, by_source
 from immigrationos.oversight.contest_models import ContestHold, RecordRestriction
 from immigrationos.policy.context import Decision
 
@@ -27,7 +27,6 @@ RULE = "CONTEST_RESTRICTED"
 CITATION = "ImmigrationOS oversight: a record kept only as the record of an error"
 # Who may still read a restricted record: those who watch the platform, not enforcement.
 READERS = frozenset(("OVERSIGHT",))
-IN_CHUNK = 500
 
 
 class _Ref(Protocol):

@@ -28,7 +28,7 @@ from sqlalchemy import Date, DateTime, Index, Integer, String, Text, insert, sel
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from immigrationos.db.base import Base
-from immigrationos.db.refs import by_source
+from immigrationos.db.refs import IN_CHUNK, by_source
 from immigrationos.records.models import Record
 from immigrationos.resolution.models import PERSON_ID_LENGTH, PK_TYPE, PersonLink, PersonRecord
 from immigrationos.targeting.models import Lead
@@ -37,7 +37,6 @@ from immigrationos.targeting.records import PersonRecord as TargetRecord
 SNAPSHOT_KINDS = ("LEAD", "CASE")
 # The lead events that are a decision of the platform worth a snapshot.
 DECIDING_EVENTS = frozenset(("CREATED", "STATE", "SCORE", "MOVED"))
-IN_CHUNK = 500
 
 
 class DecisionSnapshot(Base):

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
         description="DuckDB's memory cap while resolving (it spills to disk beyond it), e.g. "
         "2GB or 6GB: raise it on a large world and a large machine.",
     )
+    memory_check: bool = Field(
+        default=True,
+        description="Refuse a full resolution whose estimated peak memory exceeds the memory "
+        "this process has (resolution.capacity), rather than be killed part way.",
+    )
     resolution_backend: str = Field(
         default="splink-duckdb",
         description="Identity-resolution backend (resolution.backend.BACKENDS): splink-duckdb.",

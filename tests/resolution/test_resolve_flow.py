@@ -26,7 +26,7 @@ from immigrationos.db.engine import build_engine, migrate, session_scope
 from immigrationos.policy import flows as policy_flows
 from immigrationos.policy.kinds import PurposeKind
 from immigrationos.policy.schemas import PurposeCreate
-from immigrationos.resolution import judgement_flows, metrics, resolve_flows
+from immigrationos.resolution import capacity, judgement_flows, metrics, resolve_flows
 from immigrationos.resolution import service as resolution_service
 from immigrationos.resolution.backend import BACKENDS
 from immigrationos.resolution.engine import resolve_frame
@@ -173,6 +173,37 @@ def test_resolve_is_accurate_audited_and_a_rerun_keeps_every_id(
     assert (again.created, again.merged, again.split, again.retired) == (0, 0, 0, 0)
     assert again.kept == first.persons and events_of(engine, again.run_id) == []
     assert clusters(engine).sort("unique_id").equals(found.sort("unique_id"))
+
+
+def test_a_run_that_would_not_fit_in_memory_is_refused_before_any_work(
+    world: World, engine: Engine, lake_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from immigrationos.config import get_settings
+
+    ingest(engine, lake_dir, world.first)
+    records = capacity.lake_records(lake_dir)
+    assert records == record_frame(lake_dir).height  # one ingest: one version per record
+    # Less memory than the estimate by one byte: refused, with the figures, nothing stored.
+    monkeypatch.setattr(
+        capacity, "available_memory", lambda *a: capacity.estimated_peak(records) - 1
+    )
+    stages: list[str] = []
+    with pytest.raises(resolve_flows.ResolutionError) as refused:
+        resolve(engine, lake_dir, progress=lambda stage, *_: stages.append(stage))
+    assert f"resolving {records:,} person records" in str(refused.value)
+    assert "IMOS_MEMORY_CHECK=false" in str(refused.value)
+    assert stages == ["load"]
+    with session_scope(engine) as session:
+        assert session.scalars(select(ResolutionRun)).all() == []
+        assert resolution_service.membership_frame(session=session).height == 0
+    # Told to try anyway, the same run goes ahead.
+    monkeypatch.setenv("IMOS_MEMORY_CHECK", "false")
+    get_settings.cache_clear()
+    try:
+        assert resolve(engine, lake_dir).records == records
+    finally:
+        monkeypatch.delenv("IMOS_MEMORY_CHECK")
+        get_settings.cache_clear()
 
 
 # -- a new batch, linked incrementally ---------------------------------------------------------

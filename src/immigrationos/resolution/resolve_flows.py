@@ -42,9 +42,11 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from immigrationos.auth.principal import Principal
+from immigrationos.config import get_settings
 from immigrationos.db.engine import session_scope
 from immigrationos.policy import service as policy_service
 from immigrationos.records.models import Record
+from immigrationos.resolution import capacity
 from immigrationos.resolution import service as resolution_service
 from immigrationos.resolution.backend import (
     Constraints,
@@ -104,13 +106,16 @@ def resolve(
 
     Raises:
         ResolutionError: no records ingested, an unknown purpose or backend, a threshold
-            that is no probability, or a result that cannot be stored.
+            that is no probability, more records than fit in this process's memory
+            (``resolution.capacity``; ``IMOS_MEMORY_CHECK=false`` tries anyway), or a
+            result that cannot be stored.
     """
     started, clock = datetime.now(UTC), time.perf_counter()
     report = _reporter(progress)
     report("load")
     chosen_threshold = PRODUCTION_THRESHOLD if threshold is None else threshold
     chosen = _prepare(engine, purpose_id, chosen_threshold, backend)
+    _check_memory(lake_dir)
     frame = _records(lake_dir)
     must, cannot = constraints_for_next_run(engine)
     result = _run_backend(
@@ -410,6 +415,15 @@ def _prepare(
         return get_backend(backend)
     except UnknownBackendError as exc:
         raise ResolutionError(str(exc)) from exc
+
+
+def _check_memory(lake_dir: Path) -> None:
+    """Refuse a run that would not fit in memory (unless IMOS_MEMORY_CHECK is off)."""
+    if not get_settings().memory_check:
+        return
+    figures = capacity.fit(capacity.lake_records(lake_dir))
+    if not figures.fits:
+        raise ResolutionError(figures.message())
 
 
 def _records(lake_dir: Path) -> pl.DataFrame:

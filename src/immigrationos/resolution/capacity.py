@@ -1,0 +1,170 @@
+"""Will a whole resolution fit in memory? Refuse it before the work, with the figures.
+
+A full resolution holds every current person record in memory (the records' frame,
+their keys, the scored pairs, the clusters, the links' explanations) and stores the
+result in one transaction. Past the machine's or its control group's memory, the kernel
+kills the process, after minutes or hours of work and with no message. ``check`` makes
+that a refusal at the start, naming the records, the estimated peak and the memory
+there is, and what to do instead.
+
+The estimate is a straight line through measured peaks of ``imos resolve`` on generated
+worlds (``docs/benchmarks.md``, ``docs/scaling.md``): about ``BASE_BYTES`` plus
+``PER_RECORD_BYTES`` per record, the peak of the whole run, storing included. Real
+deliveries may differ (longer explanations, more links per person), so the check can be
+turned off (``IMOS_MEMORY_CHECK=false``) to try anyway.
+
+The memory there is: the least of the kernel's available memory (``MemAvailable``) and
+what the process's memory control group still allows (cgroup v1 ``memory.limit_in_bytes``
+less ``memory.usage_in_bytes``, or v2 ``memory.max`` less ``memory.current``), plus what
+the process already holds (it is part of the peak estimate).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from immigrationos.sources.contract import PERSON_SOURCES
+
+GIB = 2**30
+# Measured peaks of a full run on DuckDB, storing included (docs/scaling.md): the line
+# through 1,000,000 records (3.1 GiB) and 10,000,000 records.
+BASE_BYTES = int(1.6 * GIB)
+PER_RECORD_BYTES = 1_560
+# A cgroup without a limit reports a number near 2**63 (v1) or "max" (v2).
+_UNLIMITED = 2**60
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The figures of one check: records, the estimated peak and the memory there is."""
+
+    records: int
+    estimated_bytes: int
+    available_bytes: int | None  # None: unknown (no /proc), nothing is refused
+
+    @property
+    def fits(self) -> bool:
+        return self.available_bytes is None or self.estimated_bytes <= self.available_bytes
+
+    def message(self) -> str:
+        available = (
+            "unknown" if self.available_bytes is None else f"{self.available_bytes / GIB:.1f} GiB"
+        )
+        return (
+            f"resolving {self.records:,} person records needs about "
+            f"{self.estimated_bytes / GIB:.1f} GiB of memory at its peak, and this process "
+            f"has {available} (the machine's available memory, or its control group's "
+            "limit, whichever is less): run it on a machine with more memory, on a Spark "
+            "cluster (IMOS_ENGINE=spark, IMOS_SPARK_MASTER=spark://...), or set "
+            "IMOS_MEMORY_CHECK=false to try anyway"
+        )
+
+
+def estimated_peak(records: int) -> int:
+    """Return the estimated peak memory, in bytes, of a full resolution of ``records``."""
+    if records < 0:
+        raise ValueError(f"a count of records cannot be negative: {records}")
+    return BASE_BYTES + PER_RECORD_BYTES * records
+
+
+def lake_records(lake_dir: Path) -> int:
+    """Return the rows of the lake's person sources, read from the Parquet footers alone.
+
+    An upper bound of the current records: a record ingested again in a later batch
+    counts once per version.
+    """
+    files = (f for source in PERSON_SOURCES for f in (lake_dir / source).rglob("*.parquet"))
+    # One file at a time: a source's batches may differ in columns.
+    return sum(int(pl.scan_parquet(f).select(pl.len()).collect().item()) for f in files)
+
+
+def _read_int(path: Path) -> int | None:
+    try:
+        text = path.read_text().strip()
+    except OSError:
+        return None
+    if text == "max":
+        return _UNLIMITED
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _meminfo_available(proc: Path) -> int | None:
+    try:
+        lines = (proc / "meminfo").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) * 1024
+    return None
+
+
+def _cgroup_headroom(proc: Path, cgroup_root: Path) -> int | None:
+    """Return what this process's memory cgroup still allows (None: no limit found)."""
+    try:
+        lines = (proc / "self" / "cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    headrooms: list[int] = []
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, group = parts
+        if "memory" in controllers.split(","):  # cgroup v1
+            folder = cgroup_root / "memory" / group.lstrip("/")
+            limit = _read_int(folder / "memory.limit_in_bytes")
+            used = _read_int(folder / "memory.usage_in_bytes")
+        elif controllers == "":  # cgroup v2's unified hierarchy
+            folder = cgroup_root / group.lstrip("/")
+            limit = _read_int(folder / "memory.max")
+            used = _read_int(folder / "memory.current")
+        else:
+            continue
+        if limit is not None and limit < _UNLIMITED and used is not None:
+            headrooms.append(max(limit - used, 0))
+    return min(headrooms) if headrooms else None
+
+
+def _own_rss(proc: Path) -> int:
+    """Return this process's resident memory now (it counts toward the peak)."""
+    statm = _read_statm(proc)
+    if statm is not None:
+        return statm
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _read_statm(proc: Path) -> int | None:
+    try:
+        return int((proc / "self" / "statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def available_memory(
+    proc: Path = Path("/proc"), cgroup_root: Path = Path("/sys/fs/cgroup")
+) -> int | None:
+    """Return the memory this process may still grow to, in bytes (None when unknown)."""
+    found = [
+        m for m in (_meminfo_available(proc), _cgroup_headroom(proc, cgroup_root)) if m is not None
+    ]
+    if not found:
+        return None
+    return min(found) + _own_rss(proc)
+
+
+def fit(records: int, available: int | None = None) -> Fit:
+    """Return the figures for resolving ``records`` here (``available`` read if None)."""
+    return Fit(
+        records=records,
+        estimated_bytes=estimated_peak(records),
+        available_bytes=available_memory() if available is None else available,
+    )

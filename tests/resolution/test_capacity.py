@@ -41,12 +41,16 @@ def write(path: Path, text: str) -> None:
 @given(st.integers(0, 10**9), st.integers(1, 10**8))
 def test_the_estimate_grows_with_the_records(records: int, more: int) -> None:
     assert capacity.estimated_peak(records + more) > capacity.estimated_peak(records)
-    assert capacity.estimated_peak(records) >= capacity.BASE_BYTES
+    assert capacity.estimated_peak(records) >= capacity.MEASURED[0][1]
 
 
 def test_the_estimate_passes_through_the_measured_runs() -> None:
-    # docs/scaling.md: 1,000,000 records peaked at 3.1 GiB; the line must not promise less.
-    assert capacity.estimated_peak(1_000_000) >= 3.0 * GIB
+    for records, peak in capacity.MEASURED:
+        assert capacity.estimated_peak(records) == peak
+    # Between two measured runs, on the line; past the last, on with its slope.
+    (x0, y0), (x1, y1) = capacity.MEASURED[-2:]
+    assert capacity.estimated_peak((x0 + x1) // 2) == pytest.approx((y0 + y1) / 2, rel=1e-6)
+    assert capacity.estimated_peak(2 * x1 - x0) == pytest.approx(2 * y1 - y0, rel=1e-6)
     with pytest.raises(ValueError, match="negative"):
         capacity.estimated_peak(-1)
 

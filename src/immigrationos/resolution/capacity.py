@@ -7,9 +7,9 @@ kills the process, after minutes or hours of work and with no message. ``check``
 that a refusal at the start, naming the records, the estimated peak and the memory
 there is, and what to do instead.
 
-The estimate is a straight line through measured peaks of ``imos resolve`` on generated
-worlds (``docs/benchmarks.md``, ``docs/scaling.md``): about ``BASE_BYTES`` plus
-``PER_RECORD_BYTES`` per record, the peak of the whole run, storing included. Real
+The estimate runs through the measured peaks of ``imos resolve`` on generated worlds
+(``MEASURED``, from ``docs/scaling.md``): the peak of the whole run, storing included,
+about 1.15 GiB per million records past 3 million. Real
 deliveries may differ (longer explanations, more links per person), so the check can be
 turned off (``IMOS_MEMORY_CHECK=false``) to try anyway.
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import resource
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import polars as pl
@@ -31,10 +32,19 @@ import polars as pl
 from immigrationos.sources.contract import PERSON_SOURCES
 
 GIB = 2**30
-# Measured peaks of a full run on DuckDB, storing included (docs/scaling.md): the line
-# through 1,000,000 records (3.1 GiB) and 10,000,000 records.
-BASE_BYTES = int(1.6 * GIB)
-PER_RECORD_BYTES = 1_560
+# Peaks of full runs on generated worlds (records, bytes), storing included, from
+# docs/scaling.md: 553,199 records (3.2 GiB, an ingest's leftovers in the same
+# process), 1,000,062 (3.8 GiB), 3,010,634 (8.9 GiB, before session 16's memory fixes),
+# 10,000,319 (16.9 GiB, at the explanations; storing them peaked at 13.6 GiB). Zero
+# records: the libraries loaded. Between them the estimate is the straight line; past
+# the last, the last segment's slope.
+MEASURED: tuple[tuple[int, int], ...] = (
+    (0, int(0.75 * GIB)),
+    (553_199, int(3.2 * GIB)),
+    (1_000_062, int(3.8 * GIB)),
+    (3_010_634, int(8.9 * GIB)),
+    (10_000_319, int(16.9 * GIB)),
+)
 # A cgroup without a limit reports a number near 2**63 (v1) or "max" (v2).
 _UNLIMITED = 2**60
 
@@ -69,7 +79,10 @@ def estimated_peak(records: int) -> int:
     """Return the estimated peak memory, in bytes, of a full resolution of ``records``."""
     if records < 0:
         raise ValueError(f"a count of records cannot be negative: {records}")
-    return BASE_BYTES + PER_RECORD_BYTES * records
+    for (x0, y0), (x1, y1) in pairwise(MEASURED):
+        if records <= x1 or x1 == MEASURED[-1][0]:
+            return y0 + (y1 - y0) * (records - x0) // (x1 - x0)
+    raise AssertionError("unreachable: the last segment extends past the last point")
 
 
 def lake_records(lake_dir: Path) -> int:

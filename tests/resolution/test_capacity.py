@@ -7,7 +7,6 @@ v2 write them, and check what is read from them.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import polars as pl
@@ -18,10 +17,9 @@ from hypothesis import strategies as st
 from immigrationos.resolution import capacity
 
 GIB = 2**30
-PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def fake_proc(root: Path, *, available_kib: int | None, cgroup: str, rss_pages: int) -> Path:
+def fake_proc(root: Path, *, available_kib: int | None, cgroup: str) -> Path:
     proc = root / "proc"
     (proc / "self").mkdir(parents=True)
     lines = ["MemTotal:       24000000 kB", "MemFree:         1000000 kB"]
@@ -29,7 +27,6 @@ def fake_proc(root: Path, *, available_kib: int | None, cgroup: str, rss_pages: 
         lines.append(f"MemAvailable:   {available_kib} kB")
     (proc / "meminfo").write_text("\n".join(lines) + "\n")
     (proc / "self" / "cgroup").write_text(cgroup)
-    (proc / "self" / "statm").write_text(f"999999 {rss_pages} 100 10 0 500 0\n")
     return proc
 
 
@@ -60,49 +57,50 @@ def test_cgroup_v1_limit_less_its_use_bounds_the_memory(tmp_path: Path) -> None:
         tmp_path,
         available_kib=20 * 2**20,  # 20 GiB free on the machine
         cgroup="4:memory:/jobs/resolve\n3:cpuset:/\n",
-        rss_pages=GIB // PAGE,  # the process holds 1 GiB already
     )
     group = tmp_path / "cg" / "memory" / "jobs" / "resolve"
     write(group / "memory.limit_in_bytes", str(8 * GIB))
     write(group / "memory.usage_in_bytes", str(3 * GIB))
-    found = capacity.available_memory(proc, tmp_path / "cg")
-    assert found == 5 * GIB + GIB
+    assert capacity.headroom(proc, tmp_path / "cg") == 5 * GIB
 
 
 def test_cgroup_v2_max_and_the_machine_take_the_lesser(tmp_path: Path) -> None:
-    proc = fake_proc(tmp_path, available_kib=2 * 2**20, cgroup="0::/user.slice\n", rss_pages=0)
+    proc = fake_proc(tmp_path, available_kib=2 * 2**20, cgroup="0::/user.slice\n")
     write(tmp_path / "cg" / "user.slice" / "memory.max", str(16 * GIB))
     write(tmp_path / "cg" / "user.slice" / "memory.current", str(GIB))
-    assert capacity.available_memory(proc, tmp_path / "cg") == 2 * GIB  # the machine is less
+    assert capacity.headroom(proc, tmp_path / "cg") == 2 * GIB  # the machine is less
 
 
 def test_an_unlimited_group_leaves_the_machine_s_available_memory(tmp_path: Path) -> None:
-    proc = fake_proc(tmp_path, available_kib=6 * 2**20, cgroup="0::/a\n4:memory:/b\n", rss_pages=0)
+    proc = fake_proc(tmp_path, available_kib=6 * 2**20, cgroup="0::/a\n4:memory:/b\n")
     write(tmp_path / "cg" / "a" / "memory.max", "max\n")
     write(tmp_path / "cg" / "a" / "memory.current", str(GIB))
     write(tmp_path / "cg" / "memory" / "b" / "memory.limit_in_bytes", str(2**63 - 4096))
     write(tmp_path / "cg" / "memory" / "b" / "memory.usage_in_bytes", str(GIB))
-    assert capacity.available_memory(proc, tmp_path / "cg") == 6 * GIB
+    assert capacity.headroom(proc, tmp_path / "cg") == 6 * GIB
 
 
 def test_a_full_group_has_no_room_and_no_proc_means_unknown(tmp_path: Path) -> None:
-    proc = fake_proc(tmp_path, available_kib=None, cgroup="0::/full\n", rss_pages=0)
+    proc = fake_proc(tmp_path, available_kib=None, cgroup="0::/full\n")
     write(tmp_path / "cg" / "full" / "memory.max", str(GIB))
     write(tmp_path / "cg" / "full" / "memory.current", str(GIB + 4096))
-    assert capacity.available_memory(proc, tmp_path / "cg") == 0
-    assert capacity.available_memory(tmp_path / "nowhere", tmp_path / "cg") is None
-    assert capacity.Fit(10, capacity.estimated_peak(10), None).fits  # unknown: not refused
+    assert capacity.headroom(proc, tmp_path / "cg") == 0
+    assert capacity.headroom(tmp_path / "nowhere", tmp_path / "cg") is None
+    assert capacity.Fit(10**9, capacity.estimated_peak(10**9), None).fits  # unknown: not refused
 
 
 def test_the_refusal_names_the_records_the_estimate_and_the_way_out() -> None:
     records = 10_000_319
-    tight = capacity.fit(records, available=capacity.estimated_peak(records) - 1)
-    assert not tight.fits
+    growth = capacity.estimated_peak(records) - capacity.MEASURED[0][1]
+    tight = capacity.fit(records, free=growth - 1)
+    assert not tight.fits and tight.needed_bytes == growth
     message = tight.message()
     assert "10,000,319 person records" in message
-    assert f"{capacity.estimated_peak(records) / GIB:.1f} GiB" in message
+    assert f"{capacity.estimated_peak(records) / GIB:.1f} GiB of memory at its peak" in message
+    assert f"grow by {(growth - 1) / GIB:.1f} GiB" in message
     assert "IMOS_ENGINE=spark" in message and "IMOS_MEMORY_CHECK=false" in message
-    assert capacity.fit(records, available=capacity.estimated_peak(records)).fits
+    assert capacity.fit(records, free=growth).fits
+    assert capacity.fit(0, free=0).fits  # nothing to grow by
 
 
 def test_lake_records_counts_the_person_sources_rows_only(tmp_path: Path) -> None:

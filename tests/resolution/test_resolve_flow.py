@@ -183,10 +183,9 @@ def test_a_run_that_would_not_fit_in_memory_is_refused_before_any_work(
     ingest(engine, lake_dir, world.first)
     records = capacity.lake_records(lake_dir)
     assert records == record_frame(lake_dir).height  # one ingest: one version per record
-    # Less memory than the estimate by one byte: refused, with the figures, nothing stored.
-    monkeypatch.setattr(
-        capacity, "available_memory", lambda *a: capacity.estimated_peak(records) - 1
-    )
+    # One byte less room than the run must grow by: refused, with the figures, nothing stored.
+    growth = capacity.estimated_peak(records) - capacity.MEASURED[0][1]
+    monkeypatch.setattr(capacity, "headroom", lambda *a: growth - 1)
     stages: list[str] = []
     with pytest.raises(resolve_flows.ResolutionError) as refused:
         resolve(engine, lake_dir, progress=lambda stage, *_: stages.append(stage))

@@ -3,9 +3,10 @@
 A full resolution holds every current person record in memory (the records' frame,
 their keys, the scored pairs, the clusters, the links' explanations) and stores the
 result in one transaction. Past the machine's or its control group's memory, the kernel
-kills the process, after minutes or hours of work and with no message. ``check`` makes
-that a refusal at the start, naming the records, the estimated peak and the memory
-there is, and what to do instead.
+kills the process, after minutes or hours of work and with no message. ``fit`` (called
+by ``resolve_flows.resolve`` before it reads a record) makes that a refusal at the
+start, naming the records, the estimated peak and the memory there is, and what to do
+instead.
 
 The estimate runs through the measured peaks of ``imos resolve`` on generated worlds
 (``MEASURED``, from ``docs/scaling.md``): the peak of the whole run, storing included,
@@ -13,16 +14,16 @@ about 1.15 GiB per million records past 3 million. Real
 deliveries may differ (longer explanations, more links per person), so the check can be
 turned off (``IMOS_MEMORY_CHECK=false``) to try anyway.
 
-The memory there is: the least of the kernel's available memory (``MemAvailable``) and
-what the process's memory control group still allows (cgroup v1 ``memory.limit_in_bytes``
-less ``memory.usage_in_bytes``, or v2 ``memory.max`` less ``memory.current``), plus what
-the process already holds (it is part of the peak estimate).
+The memory there is (``headroom``): the least of the kernel's available memory
+(``MemAvailable``) and what the process's memory control group still allows (cgroup v1
+``memory.limit_in_bytes`` less ``memory.usage_in_bytes``, or v2 ``memory.max`` less
+``memory.current``). The run must grow by its estimated peak less what a process holds
+with its libraries loaded (``MEASURED[0]``); whatever else the process holds (an
+ingest's leftovers, say) stays where it is, so it is not counted as room.
 """
 
 from __future__ import annotations
 
-import os
-import resource
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -51,27 +52,31 @@ _UNLIMITED = 2**60
 
 @dataclass(frozen=True)
 class Fit:
-    """The figures of one check: records, the estimated peak and the memory there is."""
+    """The figures of one check: records, the growth they need, the room there is."""
 
     records: int
-    estimated_bytes: int
-    available_bytes: int | None  # None: unknown (no /proc), nothing is refused
+    peak_bytes: int  # the run's estimated peak, from a process with its libraries loaded
+    free_bytes: int | None  # what the process may still grow by; None: unknown, not refused
+
+    @property
+    def needed_bytes(self) -> int:
+        """Return the growth the run needs above a process with its libraries loaded."""
+        return max(self.peak_bytes - MEASURED[0][1], 0)
 
     @property
     def fits(self) -> bool:
-        return self.available_bytes is None or self.estimated_bytes <= self.available_bytes
+        return self.free_bytes is None or self.needed_bytes <= self.free_bytes
 
     def message(self) -> str:
-        available = (
-            "unknown" if self.available_bytes is None else f"{self.available_bytes / GIB:.1f} GiB"
-        )
+        free = "unknown" if self.free_bytes is None else f"{self.free_bytes / GIB:.1f} GiB"
         return (
-            f"resolving {self.records:,} person records needs about "
-            f"{self.estimated_bytes / GIB:.1f} GiB of memory at its peak, and this process "
-            f"has {available} (the machine's available memory, or its control group's "
-            "limit, whichever is less): run it on a machine with more memory, on a Spark "
-            "cluster (IMOS_ENGINE=spark, IMOS_SPARK_MASTER=spark://...), or set "
-            "IMOS_MEMORY_CHECK=false to try anyway"
+            f"resolving {self.records:,} person records takes about "
+            f"{self.peak_bytes / GIB:.1f} GiB of memory at its peak, "
+            f"{self.needed_bytes / GIB:.1f} GiB more than the process holds at the start, "
+            f"and this process can grow by {free} (the machine's available memory, or its "
+            "control group's limit less its use, whichever is less): run it on a machine "
+            "with more memory, on a Spark cluster (IMOS_ENGINE=spark, "
+            "IMOS_SPARK_MASTER=spark://...), or set IMOS_MEMORY_CHECK=false to try anyway"
         )
 
 
@@ -147,37 +152,18 @@ def _cgroup_headroom(proc: Path, cgroup_root: Path) -> int | None:
     return min(headrooms) if headrooms else None
 
 
-def _own_rss(proc: Path) -> int:
-    """Return this process's resident memory now (it counts toward the peak)."""
-    statm = _read_statm(proc)
-    if statm is not None:
-        return statm
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def _read_statm(proc: Path) -> int | None:
-    try:
-        return int((proc / "self" / "statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def available_memory(
-    proc: Path = Path("/proc"), cgroup_root: Path = Path("/sys/fs/cgroup")
-) -> int | None:
-    """Return the memory this process may still grow to, in bytes (None when unknown)."""
+def headroom(proc: Path = Path("/proc"), cgroup_root: Path = Path("/sys/fs/cgroup")) -> int | None:
+    """Return what this process may still grow by, in bytes (None when unknown)."""
     found = [
         m for m in (_meminfo_available(proc), _cgroup_headroom(proc, cgroup_root)) if m is not None
     ]
-    if not found:
-        return None
-    return min(found) + _own_rss(proc)
+    return min(found) if found else None
 
 
-def fit(records: int, available: int | None = None) -> Fit:
-    """Return the figures for resolving ``records`` here (``available`` read if None)."""
+def fit(records: int, free: int | None = None) -> Fit:
+    """Return the figures for resolving ``records`` here (``free``: ``headroom()`` if None)."""
     return Fit(
         records=records,
-        estimated_bytes=estimated_peak(records),
-        available_bytes=available_memory() if available is None else available,
+        peak_bytes=estimated_peak(records),
+        free_bytes=headroom() if free is None else free,
     )

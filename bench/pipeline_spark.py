@@ -63,10 +63,9 @@ import targeting as targeting_bench  # noqa: E402
 import targeting_spark  # noqa: E402
 from immigrationos.config import get_settings  # noqa: E402
 from immigrationos.db.engine import build_engine, migrate, session_scope  # noqa: E402
-from immigrationos.resolution import metrics, resolve_flows  # noqa: E402
+from immigrationos.resolution import capacity, metrics, resolve_flows  # noqa: E402
 from immigrationos.resolution.models import PersonRecord  # noqa: E402
 from immigrationos.sources import flows as ingest_flows  # noqa: E402
-from immigrationos.sources.contract import PERSON_SOURCES  # noqa: E402
 from immigrationos.spark.session import spark_session, stop_spark  # noqa: E402
 from immigrationos.targeting import flows as targeting_flows  # noqa: E402
 from machine import copy_database, header, tree_measured  # noqa: E402
@@ -79,12 +78,6 @@ os.environ["IMOS_VAR_DIR"] = str(_VAR)
 
 Lead = dict[str, Any]
 ENGINES = ("duckdb", "spark")
-
-
-def _lake_records(lake_dir: Path) -> int:
-    """Return the rows of the lake's person sources (one per record after a single ingest)."""
-    files = [str(f) for s in PERSON_SOURCES for f in (lake_dir / s).rglob("*.parquet")]
-    return sum(pl.scan_parquet(f).select(pl.len()).collect().item() for f in files)
 
 
 def _memberships(engine: Any) -> pl.DataFrame:
@@ -224,7 +217,7 @@ def main() -> None:
         ingest_flows.ingest_directory(world, engine=engine, lake_dir=lake_dir, run_by="bench")
         engine.dispose()
         print(f"ingested in {time.perf_counter() - t0:.0f} s", flush=True)
-        print(f"person records in the lake: {_lake_records(lake_dir):,}", flush=True)
+        print(f"person records in the lake: {capacity.lake_records(lake_dir):,}", flush=True)
         for name in args.engines:
             copy_database(ingested, _VAR / f"{name}.sqlite3")
         if args.only == "resolve":
